@@ -1,0 +1,1 @@
+"""aegan: auto-encoding GANs (VEEGAN, α-GAN), their baselines and evaluation, in JAX."""

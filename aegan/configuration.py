@@ -1,0 +1,121 @@
+"""Checks a config before anything is compiled, and compares it with a workdir's.
+
+Every problem raises `ConfigError` with one line a user can act on; `launch/main.py` prints it
+to stderr and exits non-zero.
+"""
+
+import json
+import os
+
+import ml_collections
+
+from aegan import data, losses, methods
+from aegan.models.mlp import ACTIVATIONS
+from aegan.optimizers import OPTIMIZERS, SCHEDULES
+
+# Fields that may differ between a run and the checkpoint it resumes: they change how long
+# and how observably a run goes, not what it computes at each step.
+RESUMABLE_CHANGES = ("train.steps", "train.log_every", "train.steps_per_call", "eval", "checkpoint")
+
+
+class ConfigError(ValueError):
+  """A config that cannot be run, with a one-line explanation."""
+
+
+def _require(condition: bool, message: str) -> None:
+  if not condition:
+    raise ConfigError(message)
+
+
+def _positive_int(config: ml_collections.ConfigDict, path: str) -> int:
+  value = config
+  for part in path.split("."):
+    value = value[part]
+  _require(isinstance(value, int) and not isinstance(value, bool) and value > 0,
+           f"config.{path} must be a positive integer, got {value!r}")
+  return value
+
+
+def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
+  """Raises ConfigError unless `config` can be trained on `num_devices` devices."""
+  _require(config.method in methods.METHODS,
+           f"unknown method {config.method!r}; choose one of {sorted(methods.METHODS)}")
+  _require(config.data.name in data.DATASETS,
+           f"unknown dataset {config.data.name!r}; choose one of {sorted(data.DATASETS)}")
+  for name in ("train.steps", "train.batch_size", "train.steps_per_call", "train.log_every",
+               "eval.every", "eval.num_samples", "checkpoint.every", "checkpoint.keep"):
+    _positive_int(config, name)
+  train = config.train
+  _require(train.batch_size % num_devices == 0,
+           f"config.train.batch_size={train.batch_size} is not divisible by the {num_devices} devices")
+  for name in ("steps", "log_every"):
+    _require(train[name] % train.steps_per_call == 0,
+             f"config.train.{name}={train[name]} is not a multiple of "
+             f"config.train.steps_per_call={train.steps_per_call}")
+  for name in ("eval.every", "checkpoint.every"):
+    section, field = name.split(".")
+    _require(config[section][field] % train.steps_per_call == 0,
+             f"config.{name}={config[section][field]} is not a multiple of "
+             f"config.train.steps_per_call={train.steps_per_call}")
+  _require(config.loss.adversarial_form in losses.ADVERSARIAL_FORMS,
+           f"unknown config.loss.adversarial_form {config.loss.adversarial_form!r}; "
+           f"choose one of {list(losses.ADVERSARIAL_FORMS)}")
+  for network, optimizer in config.optimizer.items():
+    _require(optimizer.name in OPTIMIZERS,
+             f"unknown optimizer {optimizer.name!r} for {network}; choose one of {sorted(OPTIMIZERS)}")
+    _require(optimizer.learning_rate > 0,
+             f"config.optimizer.{network}.learning_rate must be positive, got {optimizer.learning_rate}")
+    schedule = optimizer.get("schedule", "constant")
+    _require(schedule in SCHEDULES,
+             f"unknown schedule {schedule!r} for {network}; choose one of {list(SCHEDULES)}")
+    if schedule != "constant":
+      _positive_int(config, f"optimizer.{network}.decay_steps")
+  for network, network_config in config.model.items():
+    if isinstance(network_config, ml_collections.ConfigDict) and "activation" in network_config:
+      _require(network_config.activation in ACTIVATIONS,
+               f"unknown activation {network_config.activation!r} for {network}; "
+               f"choose one of {sorted(ACTIVATIONS)}")
+
+
+def _without_resumable_changes(config_dict: dict) -> dict:
+  result = json.loads(json.dumps(config_dict))
+  for path in RESUMABLE_CHANGES:
+    *parents, leaf = path.split(".")
+    node = result
+    for parent in parents:
+      node = node.get(parent, {})
+    node.pop(leaf, None)
+  return result
+
+
+def check_matches_workdir(config: ml_collections.ConfigDict, workdir: str) -> None:
+  """Raises ConfigError if `workdir` holds a run whose config computes something else."""
+  path = os.path.join(workdir, "config.json")
+  if not os.path.exists(path):
+    return
+  with open(path) as f:
+    saved = _without_resumable_changes(json.load(f))
+  current = _without_resumable_changes(config.to_dict())
+  if saved != current:
+    differing = sorted(_differences(saved, current))
+    raise ConfigError(
+        f"the config differs from the run in {workdir} at {', '.join(differing)}; "
+        "use another --workdir or the same config")
+
+
+def _differences(a: dict, b: dict, prefix: str = "") -> list[str]:
+  keys = set(a) | set(b)
+  out = []
+  for key in keys:
+    path = f"{prefix}{key}"
+    if isinstance(a.get(key), dict) and isinstance(b.get(key), dict):
+      out += _differences(a[key], b[key], path + ".")
+    elif a.get(key) != b.get(key):
+      out.append(path)
+  return out
+
+
+def write(config: ml_collections.ConfigDict, workdir: str) -> None:
+  """Writes the resolved config to `workdir/config.json`."""
+  with open(os.path.join(workdir, "config.json"), "w") as f:
+    json.dump(config.to_dict(), f, indent=2, sort_keys=True)

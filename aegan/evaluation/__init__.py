@@ -1,0 +1,1 @@
+"""Evaluation: metrics computed from a trained method's samples."""

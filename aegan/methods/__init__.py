@@ -1,0 +1,24 @@
+"""Methods, each in its own module: the networks it trains and its ordered update phases.
+
+See `aegan.methods.base` for the abstraction.
+"""
+
+from collections.abc import Callable
+
+import ml_collections
+
+from aegan.methods import gan, veegan
+from aegan.methods.base import Method, Phase, init_params
+
+METHODS: dict[str, Callable[[ml_collections.ConfigDict, tuple[int, ...]], Method]] = {
+    "gan": gan.make,
+    "veegan": veegan.make,
+}
+
+
+def make_method(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> Method:
+  """Builds the method named by `config.method` for data examples of `example_shape`."""
+  return METHODS[config.method](config, example_shape)
+
+
+__all__ = ["METHODS", "Method", "Phase", "init_params", "make_method"]

@@ -1,0 +1,30 @@
+"""Data parallelism: a 1-D `data` mesh over all devices and the shard_map that maps a
+per-device, pmap-style function over it (parameters replicated, batch split)."""
+
+from collections.abc import Callable
+
+import jax
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+DATA_AXIS = "data"
+
+
+def data_mesh(devices: list[jax.Device] | None = None) -> Mesh:
+  """A 1-D mesh named `data` over `devices` (default: every device of every process)."""
+  devices = jax.devices() if devices is None else devices
+  return jax.make_mesh((len(devices),), (DATA_AXIS,), devices=devices)
+
+
+def replicate(tree, mesh: Mesh):
+  """Places every leaf of `tree` on every device of `mesh`."""
+  return jax.device_put(tree, NamedSharding(mesh, PartitionSpec()))
+
+
+def data_parallel(per_device: Callable, mesh: Mesh) -> Callable:
+  """Maps `per_device` over the `data` axis: replicated inputs in, replicated outputs out.
+
+  Inside `per_device`, `jax.lax.axis_index(DATA_AXIS)` says which shard of the global batch
+  this device owns and `jax.lax.pmean(..., DATA_AXIS)` averages across devices; its outputs
+  must be the same on every device (pmean'd), as pmap-style code makes them.
+  """
+  return jax.shard_map(per_device, mesh=mesh, in_specs=PartitionSpec(), out_specs=PartitionSpec())

@@ -1,0 +1,63 @@
+"""Iterations/s of a config's train step on this machine, fused (lax.scan over
+`steps_per_call` iterations per dispatch) and unfused (one iteration per dispatch).
+
+  python benchmarks/step_throughput.py                       # configs/veegan_ring.py
+  python benchmarks/step_throughput.py --config=configs/gan_grid.py --fused=100,10,1
+"""
+
+import os
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+import jax  # pylint: disable=wrong-import-position
+from absl import app, flags  # pylint: disable=wrong-import-position
+from ml_collections import config_flags  # pylint: disable=wrong-import-position
+
+from aegan import train  # pylint: disable=wrong-import-position
+from aegan.data import make_dataset  # pylint: disable=wrong-import-position
+from aegan.methods import make_method  # pylint: disable=wrong-import-position
+from aegan.optimizers import make_optimizer  # pylint: disable=wrong-import-position
+from aegan.parallel import data_mesh, replicate  # pylint: disable=wrong-import-position
+
+_CONFIG = config_flags.DEFINE_config_file("config", os.path.join(REPO, "configs", "veegan_ring.py"))
+_FUSED = flags.DEFINE_list("fused", ["100", "1"], "Iterations per dispatch to measure.")
+_ITERATIONS = flags.DEFINE_integer("iterations", 2000, "Iterations timed per setting.")
+_REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repetitions per setting; the best is kept.")
+
+
+def measure(config, steps_per_call: int) -> float:
+  mesh = data_mesh()
+  dataset = make_dataset(config.data)
+  method = make_method(config, dataset.example_shape)
+  optimizers = {name: make_optimizer(config.optimizer[name]) for name in method.networks}
+  state = replicate(train.init_state(method, optimizers, config.seed), mesh)
+  update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size,
+                             steps_per_call)
+  state, metrics = update(state)  # compile
+  jax.block_until_ready(metrics)
+  calls = max(1, _ITERATIONS.value // steps_per_call)
+  best = 0.0
+  for _ in range(_REPEATS.value):
+    start = time.perf_counter()
+    for _ in range(calls):
+      state, metrics = update(state)
+    jax.block_until_ready((state, metrics))
+    best = max(best, calls * steps_per_call / (time.perf_counter() - start))
+  return best
+
+
+def main(_):
+  config = _CONFIG.value
+  print(f"{config.method} on {config.data.name}, global batch {config.train.batch_size}, "
+        f"{jax.device_count()} {jax.devices()[0].platform} device(s)")
+  rates = {int(k): measure(config, int(k)) for k in _FUSED.value}
+  slowest = min(rates.values())
+  for k, rate in rates.items():
+    print(f"  {k:4d} iterations/dispatch: {rate:7.1f} it/s  ({rate / slowest:.2f}x)")
+
+
+if __name__ == "__main__":
+  app.run(main)

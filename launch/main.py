@@ -1,0 +1,76 @@
+"""Trains and evaluates one experiment.
+
+  python launch/main.py                                   # configs/veegan_ring.py -> runs/veegan_ring
+  python launch/main.py --config=configs/gan_grid.py --config.train.steps=2000 --workdir=/tmp/run
+
+An existing checkpoint in the workdir is resumed. Bad input (a config file that is missing or
+fails to load, an override of a field that does not exist or with a value of the wrong type,
+an unknown method or dataset, a batch the devices cannot split, non-positive steps or learning
+rates, a config that differs from the workdir's run) is reported in one line on stderr with
+exit status 2, before anything is compiled.
+"""
+
+import logging as std_logging
+import os
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)  # config files import `configs.common`.
+
+from absl import app, flags, logging  # pylint: disable=wrong-import-position
+from ml_collections import config_flags  # pylint: disable=wrong-import-position
+
+from aegan import configuration, train  # pylint: disable=wrong-import-position
+
+
+def _fail(message: str) -> None:
+  print(f"error: {message}", file=sys.stderr)
+  sys.exit(2)
+
+
+try:  # ml_collections resolves `--config.<field>` overrides against the file when defined.
+  _CONFIG = config_flags.DEFINE_config_file(
+      "config", os.path.join(REPO, "configs", "veegan_ring.py"), "Experiment config file.",
+      lock_config=True)
+except (AttributeError, KeyError) as error:
+  _fail(f"a --config.<field> override names a field the config does not have: {error}")
+_WORKDIR = flags.DEFINE_string("workdir", None, "Output directory (default: runs/<config stem>).")
+
+
+def _parse_flags(argv: list[str]) -> list[str]:
+  """absl's flag parsing, with every problem (flags, config file, overrides) as one line."""
+  try:
+    rest = flags.FLAGS(argv)
+  except flags.Error as error:  # Wrong override types; config files that raise (traceback inside).
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    _fail(lines[0] if len(lines) == 1 else f"{lines[0]} {lines[-1]}")
+  except AttributeError as error:  # A config file without get_config.
+    _fail(f"cannot load the config file: {error}")
+  path = config_flags.get_config_filename(flags.FLAGS["config"])
+  if not os.path.isfile(path):
+    _fail(f"config file {path} does not exist")
+  try:
+    _CONFIG.value  # pylint: disable=pointless-statement
+  except Exception as error:  # pylint: disable=broad-except
+    cause = error.__cause__ or error
+    _fail(f"cannot load config file {path}: {type(cause).__name__}: {str(cause).splitlines()[0]}")
+  return rest
+
+
+def main(argv: list[str]) -> None:
+  if len(argv) > 1:
+    _fail(f"unexpected arguments: {' '.join(argv[1:])}")
+  # Orbax narrates every save at INFO and JAX reports each accelerator it does not find: keep
+  # the log to this run's own lines.
+  logging.get_absl_handler().addFilter(lambda record: "/orbax/" not in record.pathname)
+  std_logging.getLogger("jax._src.xla_bridge").setLevel(std_logging.WARNING)
+  config_path = config_flags.get_config_filename(flags.FLAGS["config"])
+  workdir = _WORKDIR.value or os.path.join("runs", os.path.splitext(os.path.basename(config_path))[0])
+  try:
+    train.train_and_evaluate(_CONFIG.value, workdir)
+  except configuration.ConfigError as error:
+    _fail(str(error))
+
+
+if __name__ == "__main__":
+  app.run(main, flags_parser=_parse_flags)

@@ -1,0 +1,24 @@
+"""aegan: auto-encoding GANs (VEEGAN, alpha-GAN) and their baselines in JAX."""
+import setuptools
+
+setuptools.setup(
+    name="aegan",
+    version="0.1.0",
+    description="Auto-encoding GANs (VEEGAN, alpha-GAN), baselines and evaluation in JAX.",
+    packages=setuptools.find_packages(include=["aegan", "aegan.*"]),
+    python_requires=">=3.11",
+    install_requires=[
+        "jax>=0.8",
+        "flax>=0.10",
+        "optax>=0.2",
+        "orbax-checkpoint>=0.11",
+        "tensorflow-datasets>=4.9",
+        "chex>=0.1.87",
+        "absl-py>=2.0",
+        "ml_collections>=0.1.1",
+        "numpy>=1.26",
+        "matplotlib>=3.8",
+        "tensorboardX>=2.6",
+    ],
+    extras_require={"test": ["pytest>=8"]},
+)

@@ -1,0 +1,97 @@
+"""launch/main.py as a user runs it: a real subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MAIN = os.path.join(REPO, "launch", "main.py")
+TINY = ["--config.model.latent_dim=4", "--config.model.generator.hidden=(16,)",
+        "--config.model.reconstructor.hidden=(16,)", "--config.model.discriminator.hidden=(16,)",
+        "--config.train.batch_size=32", "--config.train.steps_per_call=50",
+        "--config.train.log_every=100", "--config.eval.every=200", "--config.eval.num_samples=500",
+        "--config.checkpoint.every=100"]
+
+
+def run(*args, cwd=REPO):
+  env = dict(os.environ, JAX_NUM_CPU_DEVICES="4")
+  return subprocess.run([sys.executable, MAIN, *args], cwd=cwd, env=env, capture_output=True,
+                        text=True, timeout=300, check=False)
+
+
+def test_training_run_writes_the_workdir_and_resumes(tmp_path):
+  workdir = tmp_path / "run"
+  result = run(f"--workdir={workdir}", "--config.train.steps=300", *TINY)
+  assert result.returncode == 0, result.stderr
+  assert "step 300/300" in result.stderr and "it/s" in result.stderr and "ETA" in result.stderr
+  with open(workdir / "config.json") as f:
+    assert json.load(f)["train"]["steps"] == 300
+  rows = [json.loads(line) for line in open(workdir / "metrics.jsonl")]
+  assert [r["step"] for r in rows if "train/discriminator_loss" in r] == [100, 200, 300]
+  assert [r["step"] for r in rows if "eval/modes" in r] == [200, 300]
+  results = json.load(open(workdir / "results.json"))
+  assert results["step"] == 300
+  assert 0 <= results["eval/modes"] <= 8 and 0 <= results["eval/hq_fraction"] <= 1
+  samples = np.load(workdir / "samples" / "final.npz")["x"]
+  assert samples.shape == (500, 2) and np.all(np.isfinite(samples))
+  assert (workdir / "samples" / "samples_00000200.png").stat().st_size > 1000
+  assert any(name.startswith("events.out.tfevents") for name in os.listdir(workdir))
+  assert sorted(os.listdir(workdir / "checkpoints")) == ["100", "200", "300"]
+
+  result = run(f"--workdir={workdir}", "--config.train.steps=400", *TINY)
+  assert result.returncode == 0, result.stderr
+  assert "resuming from step 300" in result.stderr
+  rows = [json.loads(line) for line in open(workdir / "metrics.jsonl")]
+  assert [r["step"] for r in rows if "train/discriminator_loss" in r] == [100, 200, 300, 400]
+
+
+def test_default_workdir_is_runs_config_stem(tmp_path):
+  result = run("--config=configs/gan_grid.py", "--config.train.steps=50",
+               "--config.train.steps_per_call=50", "--config.train.log_every=50",
+               "--config.eval.every=50", "--config.checkpoint.every=50",
+               "--config.model.latent_dim=4", "--config.train.batch_size=32")
+  assert result.returncode == 0, result.stderr
+  # Run from the repository root, so clean up what it wrote there.
+  workdir = os.path.join(REPO, "runs", "gan_grid")
+  try:
+    assert os.path.exists(os.path.join(workdir, "results.json"))
+  finally:
+    import shutil  # pylint: disable=import-outside-toplevel
+    shutil.rmtree(workdir)
+
+
+BAD_INPUTS = [
+    (["--config.method=vaegan"], "error: unknown method 'vaegan'; choose one of ['gan', 'veegan']"),
+    (["--config.data.name=spiral"], "error: unknown dataset 'spiral'; choose one of ['grid', 'ring']"),
+    (["--config.train.batch_size=30"], "error: config.train.batch_size=30 is not divisible by the 4 devices"),
+    (["--config.train.steps=0"], "error: config.train.steps must be a positive integer, got 0"),
+    (["--config.train.batch_size=-4"], "error: config.train.batch_size must be a positive integer, got -4"),
+    (["--config.optimizer.generator.learning_rate=-0.001"],
+     "error: config.optimizer.generator.learning_rate must be positive, got -0.001"),
+    (["--config=configs/does_not_exist.py"], "error: config file configs/does_not_exist.py does not exist"),
+    (["--config.train.steps=many"], "error: flag --config.train.steps=many: invalid literal for int() with base 10: 'many'"),
+    (["--config.train.stepz=5"], "error: a --config.<field> override names a field the config does not have"),
+]
+
+
+@pytest.mark.parametrize("args, expected", BAD_INPUTS)
+def test_bad_input_is_one_line_and_a_nonzero_exit(args, expected, tmp_path):
+  result = run(f"--workdir={tmp_path / 'run'}", *args)
+  assert result.returncode == 2
+  assert "Traceback" not in result.stderr
+  lines = result.stderr.strip().splitlines()
+  assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
+  assert not (tmp_path / "run").exists()  # Refused before anything was written.
+
+
+def test_workdir_of_another_config_is_refused(tmp_path):
+  workdir = tmp_path / "run"
+  assert run(f"--workdir={workdir}", "--config.train.steps=50", *TINY).returncode == 0
+  result = run(f"--workdir={workdir}", "--config.train.steps=50", "--config.seed=3", *TINY)
+  assert result.returncode == 2
+  assert result.stderr.strip() == (
+      f"error: the config differs from the run in {workdir} at seed; use another --workdir or the same config")

@@ -1,0 +1,84 @@
+"""VEEGAN's losses against Algorithm 1 computed by hand from the networks."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from aegan import losses
+from aegan.methods import init_params, make_method
+
+
+def setup(config):
+  method = make_method(config, (2,))
+  params = init_params(method, jax.random.PRNGKey(0))
+  keys = jax.random.split(jax.random.PRNGKey(1), 9)
+  batch = {"x": jax.random.normal(keys[0], (9, 2)), **jax.vmap(method.sample_noise)(keys)}
+  return method, params, batch
+
+
+def apply(method, params, name, *inputs):
+  return method.networks[name].apply({"params": params[name]}, *inputs)
+
+
+def test_phases_and_noise_shapes(tiny_veegan):
+  method, params, batch = setup(tiny_veegan)
+  assert [(p.name, p.updates) for p in method.phases] == [
+      ("discriminator", ("discriminator",)), ("generator", ("generator", "reconstructor"))]
+  assert batch["z"].shape == (9, 4) and batch["eps"].shape == (9, 4)
+  assert batch["generator_noise"].shape == (9, 1)
+  # The reconstructor maps data back to z alone: the generator's own noise is not reconstructed.
+  assert apply(method, params, "reconstructor", batch["x"]).shape == (9, 4)
+  # ... and that noise makes q(x|z) stochastic.
+  other = dict(batch, generator_noise=batch["generator_noise"] + 1.0)
+  assert not np.allclose(method.generate(params, batch), method.generate(params, other))
+
+
+def test_discriminator_loss_labels_generator_pairs_one(tiny_veegan):
+  tiny_veegan.loss.reconstructor_noise_std = 0.5
+  method, params, batch = setup(tiny_veegan)
+  x_gen = apply(method, params, "generator", batch["z"], batch["generator_noise"])
+  z_post = apply(method, params, "reconstructor", batch["x"]) + 0.5 * batch["eps"]
+  d_gen = apply(method, params, "discriminator", x_gen, batch["z"])
+  d_rec = apply(method, params, "discriminator", batch["x"], z_post)
+  expected = jnp.mean(jax.nn.softplus(-d_gen)) + jnp.mean(jax.nn.softplus(d_rec))
+  loss, metrics = method.phases[0].loss(params, batch)
+  np.testing.assert_allclose(loss, expected, rtol=1e-6)
+  np.testing.assert_allclose(metrics["discriminator_loss"], expected, rtol=1e-6)
+
+
+def test_generator_minimises_the_raw_logit_plus_latent_reconstruction(tiny_veegan):
+  method, params, batch = setup(tiny_veegan)
+  x_gen = apply(method, params, "generator", batch["z"], batch["generator_noise"])
+  d_gen = apply(method, params, "discriminator", x_gen, batch["z"])
+  z_rec = apply(method, params, "reconstructor", x_gen)
+  expected_reconstruction = losses.gaussian_reconstruction_nll(batch["z"], z_rec)
+  loss, metrics = method.phases[1].loss(params, batch)
+  np.testing.assert_allclose(metrics["generator_adversarial"], jnp.mean(d_gen), rtol=1e-5)
+  np.testing.assert_allclose(metrics["latent_reconstruction"], expected_reconstruction, rtol=1e-6)
+  np.testing.assert_allclose(loss, jnp.mean(d_gen) + expected_reconstruction, rtol=1e-6)
+
+
+def test_reconstructor_follows_only_the_reconstruction_gradient(tiny_veegan):
+  method, params, batch = setup(tiny_veegan)
+  total = jax.grad(lambda p: method.phases[1].loss(p, batch)[0])(params)
+  reconstruction_only = jax.grad(lambda p: method.phases[1].loss(p, batch)[1]["latent_reconstruction"])(params)
+  adversarial_only = jax.grad(lambda p: method.phases[1].loss(p, batch)[1]["generator_adversarial"])(params)
+  jax.tree.map(np.testing.assert_allclose, total["reconstructor"], reconstruction_only["reconstructor"])
+  # The generator gets both terms, and the adversarial one is not zero.
+  jax.tree.map(lambda a, b, c: np.testing.assert_allclose(a, b + c, rtol=1e-4, atol=1e-6),
+               total["generator"], reconstruction_only["generator"], adversarial_only["generator"])
+  assert any(float(jnp.abs(g).max()) > 0 for g in jax.tree.leaves(adversarial_only["generator"]))
+
+
+def test_reconstruction_and_form_are_config_choices(tiny_veegan):
+  tiny_veegan.loss.reconstruction = "l1"
+  tiny_veegan.loss.adversarial_form = "non_saturating"
+  method, params, batch = setup(tiny_veegan)
+  x_gen = apply(method, params, "generator", batch["z"], batch["generator_noise"])
+  d_gen = apply(method, params, "discriminator", x_gen, batch["z"])
+  z_rec = apply(method, params, "reconstructor", x_gen)
+  _, metrics = method.phases[1].loss(params, batch)
+  np.testing.assert_allclose(metrics["latent_reconstruction"],
+                             jnp.mean(jnp.sum(jnp.abs(batch["z"] - z_rec), axis=1)), rtol=1e-6)
+  # -D is the log ratio with data as the positive side: non-saturating is softplus(D).
+  np.testing.assert_allclose(metrics["generator_adversarial"], jnp.mean(jax.nn.softplus(d_gen)), rtol=1e-5)

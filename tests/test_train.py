@@ -1,0 +1,87 @@
+"""The update step: phases in order, device-count invariance, exact resume."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from aegan import train
+from aegan.checkpoint import Checkpointer
+from aegan.data import make_dataset
+from aegan.methods import make_method
+from aegan.optimizers import make_optimizer
+from aegan.parallel import data_mesh, replicate
+
+
+def build(config, devices=None, steps_per_call=None):
+  mesh = data_mesh(devices)
+  dataset = make_dataset(config.data)
+  method = make_method(config, dataset.example_shape)
+  optimizers = {name: make_optimizer(config.optimizer[name]) for name in method.networks}
+  update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size,
+                             steps_per_call or config.train.steps_per_call)
+  state = lambda: replicate(train.init_state(method, optimizers, config.seed), mesh)
+  return method, dataset, optimizers, update, state
+
+
+def assert_trees_close(a, b, **tolerance):
+  jax.tree.map(lambda x, y: np.testing.assert_allclose(np.asarray(x), np.asarray(y), **tolerance), a, b)
+
+
+def test_one_iteration_runs_the_phases_in_order(tiny_veegan):
+  method, dataset, optimizers, update, make_state = build(tiny_veegan, jax.devices()[:1], 1)
+  state = make_state()
+  key, params, opt_state = jax.device_get((state.key, state.params, state.opt_state))
+  batch = train.sample_batch(method, dataset, jax.random.fold_in(jax.random.fold_in(key, 0), 0),
+                             jnp.arange(tiny_veegan.train.batch_size))
+  for phase in method.phases:  # By hand: each phase sees the parameters the last one updated.
+    grads = jax.grad(lambda p, phase=phase: phase.loss(p, batch)[0])(params)
+    for name in phase.updates:
+      updates, opt_state[name] = optimizers[name].update(grads[name], opt_state[name], params[name])
+      params[name] = optax.apply_updates(params[name], updates)
+  new_state, metrics = update(state)
+  assert int(new_state.step) == 1
+  assert set(metrics) == {"discriminator_loss", "generator_adversarial", "latent_reconstruction"}
+  assert_trees_close(new_state.params, params, rtol=1e-5, atol=1e-6)
+
+
+def test_batch_rows_depend_only_on_their_global_index(tiny_veegan):
+  method, dataset, *_ = build(tiny_veegan, jax.devices()[:1])
+  key = jax.random.PRNGKey(3)
+  whole = train.sample_batch(method, dataset, key, jnp.arange(8))
+  second_half = train.sample_batch(method, dataset, key, jnp.arange(4, 8))
+  assert_trees_close(jax.tree.map(lambda a: a[4:], whole), second_half, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("config_name", ["tiny_veegan", "tiny_gan"])
+def test_one_and_four_devices_reach_the_same_parameters(config_name, request):
+  assert jax.device_count() >= 4, "run the tests with JAX_NUM_CPU_DEVICES=4"
+  config = request.getfixturevalue(config_name)
+  results = []
+  for devices in (jax.devices()[:1], jax.devices()[:4]):
+    *_, update, make_state = build(config, devices)
+    state = make_state()
+    for _ in range(3):
+      state, metrics = update(state)
+    results.append((jax.device_get(state.params), jax.device_get(metrics)))
+  assert_trees_close(results[0], results[1], rtol=2e-4, atol=2e-5)
+
+
+def test_resumed_run_ends_with_the_uninterrupted_parameters(tiny_veegan, tmp_path):
+  config = tiny_veegan
+  config.train.update(steps=2000, steps_per_call=100, log_every=500)
+  config.eval.every = 1000
+  config.checkpoint.every = 500
+  train.train_and_evaluate(config, str(tmp_path / "uninterrupted"))
+  config.train.steps = 1000
+  train.train_and_evaluate(config, str(tmp_path / "resumed"))
+  config.train.steps = 2000
+  train.train_and_evaluate(config, str(tmp_path / "resumed"))
+
+  *_, make_state = build(config)
+  finals = [Checkpointer(str(tmp_path / run / "checkpoints"), 3).restore(make_state())
+            for run in ("uninterrupted", "resumed")]
+  assert int(finals[0].step) == int(finals[1].step) == 2000
+  assert_trees_close(finals[0].params, finals[1].params, rtol=0, atol=0)
+  assert_trees_close(finals[0].opt_state, finals[1].opt_state, rtol=0, atol=0)
