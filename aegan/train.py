@@ -114,11 +114,6 @@ def make_sampler(method: Method, num_samples: int) -> Callable[[Any, jax.Array],
   return sample
 
 
-def evaluate_mixture(samples: jax.Array, dataset: GaussianMixture, threshold: float) -> dict[str, float]:
-  metrics = jax.jit(mode_metrics, static_argnums=3)(samples, dataset.means, dataset.std, threshold)
-  return {name: float(value) for name, value in metrics.items()}
-
-
 def _format_duration(seconds: float) -> str:
   minutes, seconds = divmod(int(seconds), 60)
   return f"{minutes}m{seconds:02d}s"
@@ -153,7 +148,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
 
   def evaluate(step: int, params) -> tuple[dict[str, float], np.ndarray]:
     samples = sample(params, eval_key)
-    metrics = evaluate_mixture(samples, dataset, config.eval.hq_threshold)
+    metrics = mode_metrics(samples, dataset.means, dataset.std, threshold=config.eval.hq_threshold)
+    metrics = {name: float(value) for name, value in metrics.items()}
     samples = np.asarray(samples)
     plots.scatter_2d(os.path.join(workdir, "samples", f"samples_{step:08d}.png"), samples,
                      dataset.means, f"{config.method} step {step}: {metrics['eval/modes']:.0f} modes, "

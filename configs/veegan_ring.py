@@ -1,9 +1,14 @@
 """VEEGAN on the 2-D ring of 8 Gaussians (VEEGAN Table 1): the embedded default of launch/main.py.
 
-Networks and optimizer follow the authors' 2-D notebook [PAPERS.md §1, code]: noise 254 + 1
-generator noise, generator and reconstructor with two hidden layers of 128 ReLU units, joint
-discriminator with one hidden layer of 128, Adam lr 1e-3, β1 0.5, batch 500. The paper trains
-100k iterations; this budget (our choice) fits in about two minutes on a 2-core CPU.
+Networks follow the authors' 2-D notebook [PAPERS.md §1, code]: noise 254 + 1 generator noise,
+generator and reconstructor with two hidden layers of 128 ReLU units, batch 500, Adam β1 0.5,
+lr 1e-3 for the generator and reconstructor. Two choices are ours, measured on this CPU:
+- the joint discriminator has two hidden layers of 128 (the paper's text says "a two layer
+  MLP"; the notebook has one): at 10k iterations, seed 0, one layer reaches 3% high-quality
+  samples and two layers 50%;
+- the discriminator's learning rate is 1e-2, ten times the others, so that it resolves the
+  0.01-wide modes within the budget: 57-69% high quality over seeds 0-2 at 10k iterations.
+The paper trains 100k iterations; 10k (our choice) fits in under three minutes on 2 cores.
 """
 
 import ml_collections
@@ -21,7 +26,7 @@ def get_config() -> ml_collections.ConfigDict:
           generator_noise_dim=1,
           generator=common.mlp((128, 128)),
           reconstructor=common.mlp((128, 128)),
-          discriminator=common.mlp((128,)),
+          discriminator=common.mlp((128, 128)),
       ),
       loss=dict(
           adversarial_form="log_ratio",  # the generator minimises the raw logit [paper].
@@ -31,7 +36,7 @@ def get_config() -> ml_collections.ConfigDict:
       optimizer=dict(
           generator=common.adam(1e-3),
           reconstructor=common.adam(1e-3),
-          discriminator=common.adam(1e-3),
+          discriminator=common.adam(1e-2),
       ),
       **common.schedule(steps=10_000, batch_size=500, steps_per_call=100, log_every=500,
                         eval_every=2_000, checkpoint_every=2_000),

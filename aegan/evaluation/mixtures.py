@@ -7,10 +7,13 @@ histogram p of nearest modes over the high-quality samples: 0 when they cover ev
 evenly, log K when they all sit on one mode, and NaN when there is no high-quality sample.
 """
 
+import functools
+
 import jax
 import jax.numpy as jnp
 
 
+@functools.partial(jax.jit, static_argnames="threshold")
 def mode_metrics(samples: jax.Array, means: jax.Array, std: float,
                  threshold: float = 3.0) -> dict[str, jax.Array]:
   """`eval/modes`, `eval/hq_fraction` and `eval/mode_kl` of `samples` [N, D] against the
