@@ -4,6 +4,8 @@ Every config file is plain Python: `get_config()` returns an ml_collections.Conf
 any field can be overridden on the command line (`--config.train.steps=2000`).
 """
 
+import ml_collections
+
 
 def ring() -> dict:
   """8 Gaussians on a circle of radius 1 [VEEGAN, figure axes], std 0.01 [PacGAN's re-run]."""
@@ -20,15 +22,15 @@ def mlp(hidden: tuple[int, ...], activation: str = "relu") -> dict:
 
 
 def adam(learning_rate: float, b1: float = 0.5, b2: float = 0.999, schedule: str = "constant",
-         decay_steps: int = 0) -> dict:
+         decay_steps: int | ml_collections.FieldReference = 0) -> dict:
   """Adam; β1 0.5 as in VEEGAN's code and DCGAN. `schedule` decays the rate to 0 over
   `decay_steps` updates ("cosine", "linear") or keeps it ("constant")."""
   return dict(name="adam", learning_rate=learning_rate, b1=b1, b2=b2, schedule=schedule,
               decay_steps=decay_steps)
 
 
-def schedule(steps: int, batch_size: int, steps_per_call: int, log_every: int,
-             eval_every: int, checkpoint_every: int) -> dict:
+def schedule(steps: int | ml_collections.FieldReference, batch_size: int, steps_per_call: int,
+             log_every: int, eval_every: int, checkpoint_every: int) -> dict:
   """The run-length sections: train, eval (VEEGAN's protocol: 2,500 samples, 3 std) and
   checkpoint. Cadences must be multiples of steps_per_call."""
   return dict(

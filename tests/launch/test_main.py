@@ -14,7 +14,9 @@ TINY = ["--config.model.latent_dim=4", "--config.model.generator.hidden=(16,)",
         "--config.model.reconstructor.hidden=(16,)", "--config.model.discriminator.hidden=(16,)",
         "--config.train.batch_size=32", "--config.train.steps_per_call=50",
         "--config.train.log_every=100", "--config.eval.every=200", "--config.eval.num_samples=500",
-        "--config.checkpoint.every=100"]
+        "--config.checkpoint.every=100"] + [
+            f"--config.optimizer.{network}.schedule=constant"  # so that more steps may resume.
+            for network in ("generator", "reconstructor", "discriminator")]
 
 
 def run(*args, cwd=REPO):
