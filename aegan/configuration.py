@@ -10,6 +10,7 @@ import os
 import ml_collections
 
 from aegan import data, losses, methods
+from aegan.methods.veegan import RECONSTRUCTIONS
 from aegan.models.mlp import ACTIVATIONS
 from aegan.optimizers import OPTIMIZERS, SCHEDULES
 
@@ -60,6 +61,10 @@ def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
   _require(config.loss.adversarial_form in losses.ADVERSARIAL_FORMS,
            f"unknown config.loss.adversarial_form {config.loss.adversarial_form!r}; "
            f"choose one of {list(losses.ADVERSARIAL_FORMS)}")
+  if "reconstruction" in config.loss:
+    _require(config.loss.reconstruction in RECONSTRUCTIONS,
+             f"unknown config.loss.reconstruction {config.loss.reconstruction!r}; "
+             f"choose one of {list(RECONSTRUCTIONS)}")
   for network, optimizer in config.optimizer.items():
     _require(optimizer.name in OPTIMIZERS,
              f"unknown optimizer {optimizer.name!r} for {network}; choose one of {sorted(OPTIMIZERS)}")

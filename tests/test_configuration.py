@@ -34,6 +34,7 @@ def test_the_shipped_configs_are_valid(tiny_veegan, tiny_gan):
     ("optimizer.discriminator.name", "adamw2", "unknown optimizer 'adamw2' for discriminator"),
     ("optimizer.generator.schedule", "step", "unknown schedule 'step' for generator"),
     ("loss.adversarial_form", "hinge", "unknown config.loss.adversarial_form 'hinge'"),
+    ("loss.reconstruction", "l3", "unknown config.loss.reconstruction 'l3'"),
     ("model.generator.activation", "swishy", "unknown activation 'swishy' for generator"),
 ])
 def test_bad_fields(tiny_veegan, field, value, expected):
