@@ -53,6 +53,15 @@ def init_state(method: Method, optimizers: Mapping[str, optax.GradientTransforma
   return TrainState(step=jnp.zeros((), jnp.int32), params=params, opt_state=opt_state, key=train_key)
 
 
+def build(config: ml_collections.ConfigDict) -> tuple[
+    Method, GaussianMixture, dict[str, optax.GradientTransformation]]:
+  """The method named by the config, the dataset it trains on, and one optimizer per network."""
+  dataset = make_dataset(config.data)
+  method = make_method(config, dataset.example_shape)
+  optimizers = {name: make_optimizer(config.optimizer[name]) for name in method.networks}
+  return method, dataset, optimizers
+
+
 def sample_batch(method: Method, dataset: GaussianMixture, key: jax.Array,
                  example_indices: jax.Array) -> dict[str, jax.Array]:
   """Real data `x` and the method's noise for the examples with these global indices."""
@@ -129,9 +138,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   configuration.write(config, workdir)
   logging.info("%s on %s, %d device(s), workdir %s", config.method, config.data.name, mesh.size, workdir)
 
-  dataset = make_dataset(config.data)
-  method = make_method(config, dataset.example_shape)
-  optimizers = {name: make_optimizer(config.optimizer[name]) for name in method.networks}
+  method, dataset, optimizers = build(config)
   state = replicate(init_state(method, optimizers, config.seed), mesh)
 
   checkpointer = Checkpointer(os.path.join(workdir, "checkpoints"), config.checkpoint.keep)

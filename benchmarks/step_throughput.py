@@ -17,9 +17,6 @@ from absl import app, flags  # pylint: disable=wrong-import-position
 from ml_collections import config_flags  # pylint: disable=wrong-import-position
 
 from aegan import train  # pylint: disable=wrong-import-position
-from aegan.data import make_dataset  # pylint: disable=wrong-import-position
-from aegan.methods import make_method  # pylint: disable=wrong-import-position
-from aegan.optimizers import make_optimizer  # pylint: disable=wrong-import-position
 from aegan.parallel import data_mesh, replicate  # pylint: disable=wrong-import-position
 
 _CONFIG = config_flags.DEFINE_config_file("config", os.path.join(REPO, "configs", "veegan_ring.py"))
@@ -30,9 +27,7 @@ _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repetitions per setting; th
 
 def measure(config, steps_per_call: int) -> float:
   mesh = data_mesh()
-  dataset = make_dataset(config.data)
-  method = make_method(config, dataset.example_shape)
-  optimizers = {name: make_optimizer(config.optimizer[name]) for name in method.networks}
+  method, dataset, optimizers = train.build(config)
   state = replicate(train.init_state(method, optimizers, config.seed), mesh)
   update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size,
                              steps_per_call)

@@ -8,17 +8,12 @@ import pytest
 
 from aegan import train
 from aegan.checkpoint import Checkpointer
-from aegan.data import make_dataset
-from aegan.methods import make_method
-from aegan.optimizers import make_optimizer
 from aegan.parallel import data_mesh, replicate
 
 
 def build(config, devices=None, steps_per_call=None):
   mesh = data_mesh(devices)
-  dataset = make_dataset(config.data)
-  method = make_method(config, dataset.example_shape)
-  optimizers = {name: make_optimizer(config.optimizer[name]) for name in method.networks}
+  method, dataset, optimizers = train.build(config)
   update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size,
                              steps_per_call or config.train.steps_per_call)
   state = lambda: replicate(train.init_state(method, optimizers, config.seed), mesh)
