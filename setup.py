@@ -19,6 +19,9 @@ setuptools.setup(
         "numpy>=1.26",
         "matplotlib>=3.8",
         "tensorboardX>=2.6",
+        "array_record>=0.5",  # tfds's array_record reader (image datasets, no TensorFlow).
+        "pillow>=10",  # decoding tfds Image features; CelebA crop and resize.
+        "scikit-learn>=1.3",  # its bundled 8x8 digits: the offline stacked_digits data set.
     ],
     extras_require={"test": ["pytest>=8"]},
 )

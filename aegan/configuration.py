@@ -9,8 +9,9 @@ import os
 
 import ml_collections
 
-from aegan import data, losses, methods
+from aegan import data, losses, methods, models
 from aegan.methods.veegan import RECONSTRUCTIONS
+from aegan.models.conv import DOWNSAMPLING, UPSAMPLING
 from aegan.models.mlp import ACTIVATIONS
 from aegan.optimizers import OPTIMIZERS, SCHEDULES
 
@@ -75,11 +76,34 @@ def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
              f"unknown schedule {schedule!r} for {network}; choose one of {list(SCHEDULES)}")
     if schedule != "constant":
       _positive_int(config, f"optimizer.{network}.decay_steps")
+  _require(config.eval.num_samples % num_devices == 0,
+           f"config.eval.num_samples={config.eval.num_samples} is not divisible by the "
+           f"{num_devices} devices")
+  dtype = config.model.get("compute_dtype", "float32")
+  _require(dtype in models.COMPUTE_DTYPES,
+           f"unknown config.model.compute_dtype {dtype!r}; choose one of {list(models.COMPUTE_DTYPES)}")
   for network, network_config in config.model.items():
-    if isinstance(network_config, ml_collections.ConfigDict) and "activation" in network_config:
-      _require(network_config.activation in ACTIVATIONS,
-               f"unknown activation {network_config.activation!r} for {network}; "
-               f"choose one of {sorted(ACTIVATIONS)}")
+    if isinstance(network_config, ml_collections.ConfigDict):
+      _validate_network(network, network_config)
+  if config.method == "alpha_gan":
+    _positive_int(config, "loss.generator_updates")
+    _require(config.loss.reconstruction_weight >= 0,
+             f"config.loss.reconstruction_weight must be >= 0, got {config.loss.reconstruction_weight}")
+
+
+def _validate_network(network: str, network_config: ml_collections.ConfigDict) -> None:
+  kind = network_config.get("kind", "mlp")
+  _require(kind in models.KINDS,
+           f"unknown kind {kind!r} for config.model.{network}; choose one of {list(models.KINDS)}")
+  if "activation" in network_config:
+    _require(network_config.activation in ACTIVATIONS,
+             f"unknown activation {network_config.activation!r} for {network}; "
+             f"choose one of {sorted(ACTIVATIONS)}")
+  for field, table in (("upsample", UPSAMPLING), ("downsample", DOWNSAMPLING)):
+    if field in network_config:
+      _require(network_config[field] in table,
+               f"unknown config.model.{network}.{field} {network_config[field]!r}; "
+               f"choose one of {sorted(table)}")
 
 
 def _without_resumable_changes(config_dict: dict) -> dict:

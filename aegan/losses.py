@@ -20,21 +20,26 @@ import jax.numpy as jnp
 AdversarialForm = Literal["non_saturating", "minimax", "log_ratio"]
 
 
-def logistic_discriminator_loss(positive_logits: jax.Array, negative_logits: jax.Array) -> jax.Array:
+def logistic_discriminator_loss(positive_logits: jax.Array, *negative_logits: jax.Array) -> jax.Array:
   """Logistic (binary cross-entropy) loss of a density-ratio discriminator.
 
-      L = -E_pos[log σ(l)] - E_neg[log(1 - σ(l))]
-        = mean softplus(-l_pos) + mean softplus(l_neg).
+      L = -E_pos[log σ(l)] - Σ_k E_neg_k[log(1 - σ(l))]
+        = mean softplus(-l_pos) + Σ_k mean softplus(l_neg_k).
 
-  Its minimiser over all functions is l*(x) = log p_pos(x) / p_neg(x) (Goodfellow et al. 2014,
-  Prop. 1; VEEGAN Algorithm 1 step 2; α-GAN's data and code discriminators).
+  With one negative set its minimiser over all functions is l*(x) = log p_pos(x) / p_neg(x)
+  (Goodfellow et al. 2014, Prop. 1; VEEGAN Algorithm 1 step 2; α-GAN's code discriminator).
+  α-GAN's data discriminator has two negative sets, reconstructions and samples, each its own
+  term (Rosca et al. 2017, Algorithm 1).
 
   Args:
     positive_logits: [batch] or [batch, 1] logits on samples labelled 1.
-    negative_logits: [batch] or [batch, 1] logits on samples labelled 0.
+    *negative_logits: one or more [batch] or [batch, 1] logits on samples labelled 0.
   """
-  chex.assert_rank([positive_logits, negative_logits], {1, 2})
-  return jnp.mean(jax.nn.softplus(-positive_logits)) + jnp.mean(jax.nn.softplus(negative_logits))
+  chex.assert_rank([positive_logits, *negative_logits], {1, 2})
+  if not negative_logits:
+    raise TypeError("logistic_discriminator_loss needs at least one set of negative logits")
+  return jnp.mean(jax.nn.softplus(-positive_logits)) + sum(
+      jnp.mean(jax.nn.softplus(logits)) for logits in negative_logits)
 
 
 def non_saturating_generator_loss(fake_logits: jax.Array) -> jax.Array:

@@ -5,6 +5,7 @@ import json
 import math
 import os
 
+import numpy as np
 import tensorboardX
 
 
@@ -35,6 +36,11 @@ class MetricWriter:
       f.write(json.dumps(row) + "\n")
     for name, value in metrics.items():
       self._tensorboard.add_scalar(name, float(value), step)
+    self._tensorboard.flush()
+
+  def write_image(self, step: int, name: str, image: np.ndarray) -> None:
+    """An [H, W, 3] uint8 image to TensorBoard under `name`."""
+    self._tensorboard.add_image(name, image, step, dataformats="HWC")
     self._tensorboard.flush()
 
   def close(self) -> None:

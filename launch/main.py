@@ -6,7 +6,8 @@
 An existing checkpoint in the workdir is resumed. Bad input (a config file that is missing or
 fails to load, an override of a field that does not exist or with a value of the wrong type,
 an unknown method or dataset, a batch the devices cannot split, non-positive steps or learning
-rates, a config that differs from the workdir's run) is reported in one line on stderr with
+rates, a config that differs from the workdir's run, an image dataset not prepared on this
+machine) is reported in one line on stderr with
 exit status 2, before anything is compiled.
 """
 
@@ -21,6 +22,7 @@ from absl import app, flags, logging  # pylint: disable=wrong-import-position
 from ml_collections import config_flags  # pylint: disable=wrong-import-position
 
 from aegan import configuration, train  # pylint: disable=wrong-import-position
+from aegan.data import DatasetNotFoundError  # pylint: disable=wrong-import-position
 
 
 def _fail(message: str) -> None:
@@ -68,7 +70,7 @@ def main(argv: list[str]) -> None:
   workdir = _WORKDIR.value or os.path.join("runs", os.path.splitext(os.path.basename(config_path))[0])
   try:
     train.train_and_evaluate(_CONFIG.value, workdir)
-  except configuration.ConfigError as error:
+  except (configuration.ConfigError, DatasetNotFoundError) as error:
     _fail(str(error))
 
 

@@ -12,7 +12,7 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from configs import gan_ring, veegan_ring  # pylint: disable=wrong-import-position
+from configs import alpha_gan_ring, gan_ring, veegan_ring  # pylint: disable=wrong-import-position
 
 
 def tiny(config: ml_collections.ConfigDict, steps: int = 20, steps_per_call: int = 10,
@@ -20,7 +20,7 @@ def tiny(config: ml_collections.ConfigDict, steps: int = 20, steps_per_call: int
   """`config` with small networks, a small batch and a short run."""
   config = ml_collections.ConfigDict(config.to_dict())
   config.model.latent_dim = 4
-  for name in ("generator", "reconstructor", "discriminator"):
+  for name in ("generator", "reconstructor", "encoder", "discriminator", "code_discriminator"):
     if name in config.model:
       config.model[name].hidden = (16,)
   config.train.update(steps=steps, batch_size=batch_size, steps_per_call=steps_per_call,
@@ -38,3 +38,8 @@ def tiny_veegan() -> ml_collections.ConfigDict:
 @pytest.fixture
 def tiny_gan() -> ml_collections.ConfigDict:
   return tiny(gan_ring.get_config())
+
+
+@pytest.fixture
+def tiny_alpha_gan() -> ml_collections.ConfigDict:
+  return tiny(alpha_gan_ring.get_config())

@@ -1,5 +1,7 @@
 """The update step: phases in order, device-count invariance, exact resume."""
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -8,6 +10,7 @@ import pytest
 
 from aegan import train
 from aegan.checkpoint import Checkpointer
+from aegan.methods import Networks
 from aegan.parallel import data_mesh, replicate
 
 
@@ -28,24 +31,43 @@ def test_one_iteration_runs_the_phases_in_order(tiny_veegan):
   method, dataset, optimizers, update, make_state = build(tiny_veegan, jax.devices()[:1], 1)
   state = make_state()
   key, params, opt_state = jax.device_get((state.key, state.params, state.opt_state))
-  batch = train.sample_batch(method, dataset, jax.random.fold_in(jax.random.fold_in(key, 0), 0),
+  batch = train.sample_batch(method, dataset, {}, jax.random.fold_in(jax.random.fold_in(key, 0), 0),
                              jnp.arange(tiny_veegan.train.batch_size))
   for phase in method.phases:  # By hand: each phase sees the parameters the last one updated.
-    grads = jax.grad(lambda p, phase=phase: phase.loss(p, batch)[0])(params)
+    grads = jax.grad(lambda p, phase=phase: phase.loss(Networks(method.networks, p, {}, True), batch)[0])(params)
     for name in phase.updates:
       updates, opt_state[name] = optimizers[name].update(grads[name], opt_state[name], params[name])
       params[name] = optax.apply_updates(params[name], updates)
-  new_state, metrics = update(state)
+  new_state, metrics = update(state, {})
   assert int(new_state.step) == 1
   assert set(metrics) == {"discriminator_loss", "generator_adversarial", "latent_reconstruction"}
   assert_trees_close(new_state.params, params, rtol=1e-5, atol=1e-6)
 
 
+def changed(before, after) -> bool:
+  return any(not np.array_equal(a, b) for a, b in zip(jax.tree.leaves(before), jax.tree.leaves(after)))
+
+
+@pytest.mark.parametrize("config_name", ["tiny_veegan", "tiny_gan", "tiny_alpha_gan"])
+def test_each_phase_changes_only_its_own_networks(config_name, request):
+  config = request.getfixturevalue(config_name)
+  mesh = data_mesh(jax.devices()[:1])
+  method, dataset, optimizers = train.build(config)
+  initial = jax.device_get(train.init_state(method, optimizers, config.seed))
+  for phase in method.phases:
+    alone = dataclasses.replace(method, phases=(phase,))
+    update = train.make_update(alone, optimizers, dataset, mesh, config.train.batch_size, 1)
+    state, _ = update(replicate(initial, mesh), {})
+    for name in method.networks:
+      assert changed(initial.params[name], state.params[name]) == (name in phase.updates), (phase.name, name)
+      assert changed(initial.opt_state[name], state.opt_state[name]) == (name in phase.updates)
+
+
 def test_batch_rows_depend_only_on_their_global_index(tiny_veegan):
   method, dataset, *_ = build(tiny_veegan, jax.devices()[:1])
   key = jax.random.PRNGKey(3)
-  whole = train.sample_batch(method, dataset, key, jnp.arange(8))
-  second_half = train.sample_batch(method, dataset, key, jnp.arange(4, 8))
+  whole = train.sample_batch(method, dataset, {}, key, jnp.arange(8))
+  second_half = train.sample_batch(method, dataset, {}, key, jnp.arange(4, 8))
   assert_trees_close(jax.tree.map(lambda a: a[4:], whole), second_half, rtol=0, atol=0)
 
 
@@ -58,7 +80,7 @@ def test_one_and_four_devices_reach_the_same_parameters(config_name, request):
     *_, update, make_state = build(config, devices)
     state = make_state()
     for _ in range(3):
-      state, metrics = update(state)
+      state, metrics = update(state, {})
     results.append((jax.device_get(state.params), jax.device_get(metrics)))
   assert_trees_close(results[0], results[1], rtol=2e-4, atol=2e-5)
 

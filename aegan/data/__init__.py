@@ -1,13 +1,51 @@
-"""Datasets: each exposes `sample(key) -> one example`, drawn on device inside the step."""
+"""Datasets, each drawn on device inside the step.
 
+A dataset exposes `example_shape`, `num_modes`, `arrays(split)` (host arrays the trainer places
+on the devices once and passes into the jitted step) and `sample_labelled(arrays, key)` /
+`sample(arrays, key)` (one example, a pure function of the key). `make_dataset` builds the one
+named by `config.data.name` from the section's other fields; a tfds image set that is not
+prepared on this machine raises `DatasetNotFoundError` with one line saying how to get it.
+"""
+
+from typing import Protocol
+
+import jax
 import ml_collections
+import numpy as np
 
+from aegan.data import digits, images
 from aegan.data.mixtures import GaussianMixture, grid, ring
+from aegan.data.tfds_images import DatasetNotFoundError
 
-DATASETS = {"ring": ring, "grid": grid}
+
+class Dataset(Protocol):
+  example_shape: tuple[int, ...]
+  num_modes: int | None
+
+  def arrays(self, split: str) -> dict[str, np.ndarray]: ...
+
+  def sample_labelled(self, arrays: dict[str, jax.Array], key: jax.Array) -> tuple[jax.Array, jax.Array]: ...
+
+  def sample(self, arrays: dict[str, jax.Array], key: jax.Array) -> jax.Array: ...
 
 
-def make_dataset(config: ml_collections.ConfigDict) -> GaussianMixture:
+DATASETS = {
+    "ring": ring,
+    "grid": grid,
+    "cifar10": images.cifar10,
+    "mnist": images.mnist,
+    "stacked_mnist": images.stacked_mnist,
+    "color_mnist": images.color_mnist,
+    "celeb_a": images.celeb_a,
+    "stacked_digits": digits.stacked_digits,
+    "digits": digits.digits,
+}
+
+
+def make_dataset(config: ml_collections.ConfigDict) -> Dataset:
   """Builds the dataset named by `config.name` from the other fields of `config`."""
   kwargs = {k: v for k, v in config.items() if k != "name"}
   return DATASETS[config.name](**kwargs)
+
+
+__all__ = ["DATASETS", "Dataset", "DatasetNotFoundError", "GaussianMixture", "make_dataset"]

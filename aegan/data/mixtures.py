@@ -27,12 +27,21 @@ class GaussianMixture:
   def example_shape(self) -> tuple[int, ...]:
     return (self.means.shape[1],)
 
-  def sample(self, key: jax.Array) -> jax.Array:
-    """One example: a uniformly chosen mode plus std-scaled Gaussian noise."""
+  def arrays(self, split: str) -> dict[str, np.ndarray]:
+    """Nothing to hold on device: a mixture is generated from the key alone."""
+    del split
+    return {}
+
+  def sample_labelled(self, arrays: dict[str, jax.Array], key: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """One example and its mode: a uniformly chosen mode plus std-scaled Gaussian noise."""
+    del arrays
     mode_key, noise_key = jax.random.split(key)
     mode = jax.random.randint(mode_key, (), 0, self.num_modes)
     noise = jax.random.normal(noise_key, self.example_shape)
-    return jnp.asarray(self.means, jnp.float32)[mode] + self.std * noise
+    return jnp.asarray(self.means, jnp.float32)[mode] + self.std * noise, mode
+
+  def sample(self, arrays: dict[str, jax.Array], key: jax.Array) -> jax.Array:
+    return self.sample_labelled(arrays, key)[0]
 
 
 def ring(num_modes: int = 8, radius: float = 1.0, std: float = 0.01) -> GaussianMixture:

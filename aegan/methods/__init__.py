@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 import ml_collections
 
-from aegan.methods import gan, veegan
-from aegan.methods.base import Method, Phase, init_params
+from aegan.methods import alpha_gan, gan, veegan
+from aegan.methods.base import Method, Networks, Phase, init_variables
 
 METHODS: dict[str, Callable[[ml_collections.ConfigDict, tuple[int, ...]], Method]] = {
+    "alpha_gan": alpha_gan.make,
     "gan": gan.make,
     "veegan": veegan.make,
 }
@@ -21,4 +22,4 @@ def make_method(config: ml_collections.ConfigDict, example_shape: tuple[int, ...
   return METHODS[config.method](config, example_shape)
 
 
-__all__ = ["METHODS", "Method", "Phase", "init_params", "make_method"]
+__all__ = ["METHODS", "Method", "Networks", "Phase", "init_variables", "make_method"]

@@ -6,11 +6,17 @@ train step (aegan/train.py) differentiates each phase's loss only with respect t
 networks, applies each network's own optimizer, and runs the phases in order, so later phases
 see the parameters earlier ones just updated.
 
-A loss is a pure, deterministic function `loss(params, batch) -> (scalar, metrics)`: `params`
-maps every network's name to its parameters, and `batch` holds the real data `x` together with
-all the noise the loss needs, one row per example (drawn by the step from per-example keys with
-the method's `sample_noise`). Keeping every random draw per example makes a global batch the
-same on 1 or N devices.
+A loss is a pure, deterministic function `loss(nets, batch) -> (scalar, metrics)`. `nets` is a
+`Networks`: every network of the method bound to its parameters (and BatchNorm statistics),
+applied as `nets("generator", z)`. `batch` holds the real data `x` together with all the noise
+the loss needs, one row per example (drawn by the step from per-example keys with the method's
+`sample_noise`). Keeping every random draw per example makes a global batch the same on 1 or N
+devices.
+
+BatchNorm: in training every network normalises by the statistics of the batch it is applied
+to (synchronised over the data-parallel axis), and its running averages are updated call after
+call; the step keeps the updated averages only for the networks the phase updates. Evaluation
+uses the running averages.
 """
 
 import dataclasses
@@ -19,11 +25,39 @@ from typing import Any
 
 import flax.linen as nn
 import jax
-import ml_collections
 
 Params = Mapping[str, Any]
 Batch = Mapping[str, jax.Array]
-Loss = Callable[[Params, Batch], tuple[jax.Array, dict[str, jax.Array]]]
+
+
+class Networks:
+  """A method's networks bound to parameters and BatchNorm statistics for one evaluation.
+
+  `nets(name, *inputs)` applies network `name`. In training mode (`train=True`) BatchNorm uses
+  batch statistics and `nets.batch_stats[name]` holds the running averages updated by every
+  call so far; in evaluation mode the running averages are used and never change.
+  """
+
+  def __init__(self, modules: Mapping[str, nn.Module], params: Params,
+               batch_stats: Mapping[str, Any], train: bool):
+    self.modules = modules
+    self.params = params
+    self.batch_stats = dict(batch_stats)
+    self.train = train
+
+  def __call__(self, name: str, *inputs: jax.Array) -> jax.Array:
+    variables = {"params": self.params[name]}
+    if not self.batch_stats.get(name):
+      return self.modules[name].apply(variables, *inputs, train=self.train)
+    variables["batch_stats"] = self.batch_stats[name]
+    if not self.train:
+      return self.modules[name].apply(variables, *inputs, train=False)
+    out, updated = self.modules[name].apply(variables, *inputs, train=True, mutable=["batch_stats"])
+    self.batch_stats[name] = updated["batch_stats"]
+    return out
+
+
+Loss = Callable[[Networks, Batch], tuple[jax.Array, dict[str, jax.Array]]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,24 +75,30 @@ class Method:
   """A trainable method.
 
   Attributes:
-    networks: name -> flax module.
+    networks: name -> flax module; every module's `__call__` takes a keyword `train`.
     example_inputs: name -> positional inputs (batch of 1) used to initialise that network.
     phases: the ordered updates of one iteration.
     sample_noise: key -> dict of one example's noise arrays (merged into the batch).
-    generate: (params, batch of noise) -> generated samples.
+    generate: (nets, batch of noise) -> generated samples.
+    reconstruct: (nets, batch with real `x` and noise) -> reconstructions of `x`, for methods
+      with an encoder or reconstructor; None otherwise.
   """
 
   networks: Mapping[str, nn.Module]
   example_inputs: Mapping[str, tuple[jax.Array, ...]]
   phases: Sequence[Phase]
   sample_noise: Callable[[jax.Array], dict[str, jax.Array]]
-  generate: Callable[[Params, Batch], jax.Array]
+  generate: Callable[[Networks, Batch], jax.Array]
+  reconstruct: Callable[[Networks, Batch], jax.Array] | None = None
 
 
-def init_params(method: Method, key: jax.Array) -> dict[str, Any]:
-  """Initialises every network from its own key: {name: params}."""
+def init_variables(method: Method, key: jax.Array) -> tuple[dict[str, Any], dict[str, Any]]:
+  """Initialises every network from its own key: ({name: params}, {name: batch_stats}); a
+  network without BatchNorm has empty batch_stats."""
   keys = jax.random.split(key, len(method.networks))
-  return {
-      name: module.init(k, *method.example_inputs[name])["params"]
-      for k, (name, module) in zip(keys, sorted(method.networks.items()))
-  }
+  params, batch_stats = {}, {}
+  for k, (name, module) in zip(keys, sorted(method.networks.items())):
+    variables = module.init(k, *method.example_inputs[name], train=False)
+    params[name] = variables["params"]
+    batch_stats[name] = variables.get("batch_stats", {})
+  return params, batch_stats

@@ -1,4 +1,5 @@
-"""GAN (Goodfellow et al. 2014): a logistic discriminator and a generator.
+"""GAN (Goodfellow et al. 2014) and DCGAN (Radford et al. 2016, with conv networks): a logistic
+discriminator and a generator.
 
 Networks: generator G: z -> x, discriminator D: x -> logit (1 = data).
 Phases per iteration:
@@ -12,39 +13,35 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from aegan import losses
-from aegan.methods.base import Batch, Method, Params, Phase
-from aegan.models import MLP
+from aegan import losses, models
+from aegan.methods.base import Batch, Method, Networks, Phase
 
 
 def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> Method:
   model = config.model
-  data_dim = int(jnp.prod(jnp.array(example_shape)))
-  generator = MLP(model.generator.hidden, data_dim, model.generator.activation)
-  discriminator = MLP(model.discriminator.hidden, 1, model.discriminator.activation)
+  dtype = models.compute_dtype(config)
   form = config.loss.adversarial_form
 
-  def generate(params: Params, batch: Batch) -> jax.Array:
-    x = generator.apply({"params": params["generator"]}, batch["z"])
-    return x.reshape((-1,) + example_shape)
+  def generate(nets: Networks, batch: Batch) -> jax.Array:
+    return nets("generator", batch["z"]).reshape((-1,) + example_shape)
 
-  def logits(params: Params, x: jax.Array) -> jax.Array:
-    return discriminator.apply({"params": params["discriminator"]}, x)[:, 0]
-
-  def discriminator_loss(params: Params, batch: Batch):
+  def discriminator_loss(nets: Networks, batch: Batch):
     loss = losses.logistic_discriminator_loss(
-        logits(params, batch["x"]), logits(params, generate(params, batch)))
+        nets("discriminator", batch["x"]), nets("discriminator", generate(nets, batch)))
     return loss, {"discriminator_loss": loss}
 
-  def generator_loss(params: Params, batch: Batch):
-    loss = losses.generator_adversarial_loss(logits(params, generate(params, batch)), form)
+  def generator_loss(nets: Networks, batch: Batch):
+    loss = losses.generator_adversarial_loss(nets("discriminator", generate(nets, batch)), form)
     return loss, {"generator_loss": loss}
 
   def sample_noise(key: jax.Array) -> dict[str, jax.Array]:
     return {"z": jax.random.normal(key, (model.latent_dim,))}
 
   return Method(
-      networks={"generator": generator, "discriminator": discriminator},
+      networks={
+          "generator": models.make_generator(model.generator, example_shape, dtype),
+          "discriminator": models.make_discriminator(model.discriminator, dtype),
+      },
       example_inputs={
           "generator": (jnp.zeros((1, model.latent_dim)),),
           "discriminator": (jnp.zeros((1,) + example_shape),),

@@ -1,7 +1,8 @@
 """VEEGAN (Srivastava et al. 2017): a generator, a reconstructor back to the noise, and a joint
 discriminator on (z, x) pairs.
 
-Networks: generator G: (z, ε_G) -> x, with its own extra noise ε_G that is not reconstructed
+Networks (MLPs on vectors, DCGAN-family conv nets on images; see aegan.models): generator
+G: (z, ε_G) -> x, with its own extra noise ε_G that is not reconstructed
 (so q_γ(x|z) is stochastic); reconstructor F: x -> z; joint discriminator D(x, z) -> logit that
 labels generator pairs (z, G(z)) 1 and reconstructor pairs (F(x) + σε, x) 0, ε ~ N(0, I),
 i.e. samples of p_θ(z|x) = N(F(x), σ² I) with σ = `config.loss.reconstructor_noise_std`.
@@ -24,9 +25,8 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from aegan import losses
-from aegan.methods.base import Batch, Method, Params, Phase
-from aegan.models import MLP, JointDiscriminator
+from aegan import losses, models
+from aegan.methods.base import Batch, Method, Networks, Phase
 
 RECONSTRUCTIONS = {
     "gaussian_nll": losses.gaussian_reconstruction_nll,
@@ -37,36 +37,32 @@ RECONSTRUCTIONS = {
 
 def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> Method:
   model, loss_config = config.model, config.loss
-  data_dim = int(jnp.prod(jnp.array(example_shape)))
-  generator = MLP(model.generator.hidden, data_dim, model.generator.activation)
-  reconstructor = MLP(model.reconstructor.hidden, model.latent_dim, model.reconstructor.activation)
-  discriminator = JointDiscriminator(model.discriminator.hidden, model.discriminator.activation)
+  dtype = models.compute_dtype(config)
   reconstruction = RECONSTRUCTIONS[loss_config.reconstruction]
   form = loss_config.adversarial_form
 
-  def generate(params: Params, batch: Batch) -> jax.Array:
-    x = generator.apply({"params": params["generator"]}, batch["z"], batch["generator_noise"])
+  def generate(nets: Networks, batch: Batch) -> jax.Array:
+    x = nets("generator", batch["z"], batch["generator_noise"])
     return x.reshape((-1,) + example_shape)
 
-  def reconstruct(params: Params, x: jax.Array) -> jax.Array:
-    return reconstructor.apply({"params": params["reconstructor"]}, x)
+  def reconstruct(nets: Networks, batch: Batch) -> jax.Array:
+    """G(F(x), ε_G): the data reconstructed through the noise space."""
+    z = nets("reconstructor", batch["x"])
+    return nets("generator", z, batch["generator_noise"]).reshape((-1,) + example_shape)
 
-  def logits(params: Params, x: jax.Array, z: jax.Array) -> jax.Array:
-    return discriminator.apply({"params": params["discriminator"]}, x, z)
-
-  def discriminator_loss(params: Params, batch: Batch):
-    generator_pairs = logits(params, generate(params, batch), batch["z"])
-    z_posterior = reconstruct(params, batch["x"]) + loss_config.reconstructor_noise_std * batch["eps"]
-    reconstructor_pairs = logits(params, batch["x"], z_posterior)
+  def discriminator_loss(nets: Networks, batch: Batch):
+    generator_pairs = nets("discriminator", generate(nets, batch), batch["z"])
+    z_posterior = nets("reconstructor", batch["x"]) + loss_config.reconstructor_noise_std * batch["eps"]
+    reconstructor_pairs = nets("discriminator", batch["x"], z_posterior)
     loss = losses.logistic_discriminator_loss(generator_pairs, reconstructor_pairs)
     return loss, {"discriminator_loss": loss}
 
-  def generator_reconstructor_loss(params: Params, batch: Batch):
-    x_gen = generate(params, batch)
+  def generator_reconstructor_loss(nets: Networks, batch: Batch):
+    x_gen = generate(nets, batch)
     # D labels generator pairs 1, so -D is the log ratio with the reconstructor's joint as the
     # positive ("data") side; the log-ratio form of the generator loss on -D is E[D].
-    adversarial = losses.generator_adversarial_loss(-logits(params, x_gen, batch["z"]), form)
-    latent_reconstruction = reconstruction(batch["z"], reconstruct(params, x_gen))
+    adversarial = losses.generator_adversarial_loss(-nets("discriminator", x_gen, batch["z"]), form)
+    latent_reconstruction = reconstruction(batch["z"], nets("reconstructor", x_gen))
     loss = adversarial + latent_reconstruction
     return loss, {"generator_adversarial": adversarial, "latent_reconstruction": latent_reconstruction}
 
@@ -79,7 +75,11 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
     }
 
   return Method(
-      networks={"generator": generator, "reconstructor": reconstructor, "discriminator": discriminator},
+      networks={
+          "generator": models.make_generator(model.generator, example_shape, dtype),
+          "reconstructor": models.make_encoder(model.reconstructor, model.latent_dim, dtype),
+          "discriminator": models.make_joint_discriminator(model.discriminator, dtype),
+      },
       example_inputs={
           "generator": (jnp.zeros((1, model.latent_dim)), jnp.zeros((1, model.generator_noise_dim))),
           "reconstructor": (jnp.zeros((1,) + example_shape),),
@@ -91,4 +91,5 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
       ),
       sample_noise=sample_noise,
       generate=generate,
+      reconstruct=reconstruct,
   )

@@ -1,6 +1,7 @@
 """Multi-layer perceptrons: generators, encoders/reconstructors and discriminators on vectors."""
 
 from collections.abc import Sequence
+from typing import Any
 
 import flax.linen as nn
 import jax
@@ -19,32 +20,38 @@ class MLP(nn.Module):
   """x -> [Dense -> activation] * len(hidden) -> Dense(output_dim).
 
   Inputs of any rank are flattened after the batch axis; several inputs are concatenated
-  along their last axis first (so a generator can take (z, noise)).
+  along their last axis first (so a generator can take (z, noise)). Computes in `dtype` with
+  float32 parameters and returns float32. `train` is accepted for a uniform network interface
+  (an MLP behaves the same in training and evaluation).
   """
 
   hidden: Sequence[int]
   output_dim: int
   activation: str = "relu"
+  dtype: Any = jnp.float32
 
   @nn.compact
-  def __call__(self, *inputs: jax.Array) -> jax.Array:
+  def __call__(self, *inputs: jax.Array, train: bool = False) -> jax.Array:
+    del train
     act = ACTIVATIONS[self.activation]
-    h = jnp.concatenate([x.reshape(x.shape[0], -1) for x in inputs], axis=-1)
+    h = jnp.concatenate([x.reshape(x.shape[0], -1) for x in inputs], axis=-1).astype(self.dtype)
     for width in self.hidden:
-      h = act(nn.Dense(width)(h))
-    return nn.Dense(self.output_dim)(h)
+      h = act(nn.Dense(width, dtype=self.dtype)(h))
+    return nn.Dense(self.output_dim, dtype=self.dtype)(h).astype(jnp.float32)
 
 
-class JointDiscriminator(nn.Module):
-  """D(x, z): an MLP on the concatenation [x, z] returning one logit per pair.
+class MLPDiscriminator(nn.Module):
+  """D(x) or D(x, z): an MLP on its (concatenated) inputs returning one logit per example.
 
-  VEEGAN's discriminator on (z, x) pairs (Srivastava et al. 2017, Algorithm 1) and ALI/BiGAN's
-  joint discriminator (Dumoulin et al. 2017; Donahue et al. 2017).
+  A GAN's discriminator on data, α-GAN's code discriminator on codes (Rosca et al. 2017: no
+  BatchNorm), and VEEGAN's discriminator on (z, x) pairs (Srivastava et al. 2017, Algorithm 1),
+  like ALI/BiGAN's joint discriminator (Dumoulin et al. 2017; Donahue et al. 2017).
   """
 
   hidden: Sequence[int]
   activation: str = "relu"
+  dtype: Any = jnp.float32
 
   @nn.compact
-  def __call__(self, x: jax.Array, z: jax.Array) -> jax.Array:
-    return MLP(self.hidden, 1, self.activation)(x, z)[:, 0]
+  def __call__(self, *inputs: jax.Array, train: bool = False) -> jax.Array:
+    return MLP(self.hidden, 1, self.activation, self.dtype)(*inputs, train=train)[:, 0]

@@ -26,8 +26,11 @@ def test_grid_geometry_is_the_papers():
 
 @pytest.mark.parametrize("mixture", [ring(num_modes=8, radius=2.0, std=0.02), grid(3, 1.0, 0.05)])
 def test_samples_cover_modes_evenly_with_the_stated_std(mixture):
-  samples = np.asarray(jax.vmap(mixture.sample)(jax.random.split(jax.random.PRNGKey(0), 40_000)))
+  samples, labels = jax.vmap(mixture.sample_labelled, (None, 0))(
+      mixture.arrays("train"), jax.random.split(jax.random.PRNGKey(0), 40_000))
+  samples = np.asarray(samples)
   nearest = np.argmin(((samples[:, None] - mixture.means[None]) ** 2).sum(-1), axis=1)
+  np.testing.assert_array_equal(nearest, labels)
   frequencies = np.bincount(nearest, minlength=mixture.num_modes) / len(samples)
   np.testing.assert_allclose(frequencies, 1 / mixture.num_modes, atol=0.01)
   residuals = samples - mixture.means[nearest]

@@ -8,6 +8,8 @@ import sys
 import numpy as np
 import pytest
 
+from tests.datasets import prepare
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAIN = os.path.join(REPO, "launch", "main.py")
 TINY = ["--config.model.latent_dim=4", "--config.model.generator.hidden=(16,)",
@@ -68,8 +70,8 @@ def test_default_workdir_is_runs_config_stem(tmp_path):
 
 
 BAD_INPUTS = [
-    (["--config.method=vaegan"], "error: unknown method 'vaegan'; choose one of ['gan', 'veegan']"),
-    (["--config.data.name=spiral"], "error: unknown dataset 'spiral'; choose one of ['grid', 'ring']"),
+    (["--config.method=vaegan"], "error: unknown method 'vaegan'; choose one of ['alpha_gan', 'gan', 'veegan']"),
+    (["--config.data.name=spiral"], "error: unknown dataset 'spiral'; choose one of ['celeb_a', 'cifar10', 'color_mnist', 'digits', 'grid', 'mnist', 'ring', 'stacked_digits', 'stacked_mnist']"),
     (["--config.train.batch_size=30"], "error: config.train.batch_size=30 is not divisible by the 4 devices"),
     (["--config.train.steps=0"], "error: config.train.steps must be a positive integer, got 0"),
     (["--config.train.batch_size=-4"], "error: config.train.batch_size must be a positive integer, got -4"),
@@ -98,3 +100,37 @@ def test_workdir_of_another_config_is_refused(tmp_path):
   assert result.returncode == 2
   assert result.stderr.strip() == (
       f"error: the config differs from the run in {workdir} at seed; use another --workdir or the same config")
+
+
+def test_image_dataset_that_is_not_prepared_is_one_line_and_a_nonzero_exit(tmp_path):
+  result = run("--config=configs/veegan_cifar.py", f"--config.data.data_dir={tmp_path / 'tfds'}",
+               f"--workdir={tmp_path / 'run'}")
+  assert result.returncode != 0
+  lines = result.stderr.strip().splitlines()
+  assert len(lines) == 1 and lines[0].startswith(f"error: cifar10 is not prepared in {tmp_path / 'tfds'}")
+  assert "tfds build cifar10" in lines[0] and "--config.data.data_dir" in lines[0]
+  assert not (tmp_path / "run").exists()  # Nothing written.
+
+
+def test_veegan_cifar_trains_on_a_locally_built_cifar10(tmp_path):
+  rng = np.random.default_rng(0)
+  prepare(str(tmp_path / "tfds"), "cifar10", "3.0.2", {
+      "train": (rng.integers(0, 256, (32, 32, 32, 3), np.uint8), np.arange(32) % 10),
+      "test": (rng.integers(0, 256, (16, 32, 32, 3), np.uint8), np.arange(16) % 10)}, False)
+  workdir = tmp_path / "run"
+  result = run("--config=configs/veegan_cifar.py", f"--config.data.data_dir={tmp_path / 'tfds'}",
+               f"--workdir={workdir}", "--config.model.latent_dim=8",
+               "--config.model.generator.width=4", "--config.model.reconstructor.width=4",
+               "--config.model.discriminator.width=4", "--config.model.discriminator.z_hidden=(8,)",
+               "--config.model.discriminator.head_hidden=(8,)", "--config.train.batch_size=8",
+               "--config.train.steps=4", "--config.train.steps_per_call=2", "--config.train.log_every=2",
+               "--config.eval.every=2", "--config.eval.num_samples=40", "--config.eval.batch_size=8",
+               "--config.checkpoint.every=2")
+  assert result.returncode == 0, result.stderr
+  results = json.load(open(workdir / "results.json"))
+  assert results["step"] == 4 and 0 < results["eval/recon_mse"] < 4 and 0 < results["eval/recon_l1"] < 2
+  samples = np.load(workdir / "samples" / "final.npz")["x"]
+  assert samples.shape == (40, 32, 32, 3) and samples.dtype == np.uint8
+  for name in ("samples", "reconstructions"):
+    for step in (2, 4):
+      assert (workdir / "samples" / f"{name}_{step:08d}.png").stat().st_size > 1000

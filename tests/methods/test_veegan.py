@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from aegan import losses
-from aegan.methods import init_params, make_method
+from aegan.methods import Networks, init_variables, make_method
 
 
 def setup(config):
   method = make_method(config, (2,))
-  params = init_params(method, jax.random.PRNGKey(0))
+  params, _ = init_variables(method, jax.random.PRNGKey(0))
   keys = jax.random.split(jax.random.PRNGKey(1), 9)
   batch = {"x": jax.random.normal(keys[0], (9, 2)), **jax.vmap(method.sample_noise)(keys)}
   return method, params, batch
@@ -19,6 +19,11 @@ def setup(config):
 
 def apply(method, params, name, *inputs):
   return method.networks[name].apply({"params": params[name]}, *inputs)
+
+
+def phase_loss(method, phase, params, batch):
+  """Phase `phase`'s loss on `params` (MLP networks: no batch statistics)."""
+  return method.phases[phase].loss(Networks(method.networks, params, {}, train=True), batch)
 
 
 def test_phases_and_noise_shapes(tiny_veegan):
@@ -30,8 +35,9 @@ def test_phases_and_noise_shapes(tiny_veegan):
   # The reconstructor maps data back to z alone: the generator's own noise is not reconstructed.
   assert apply(method, params, "reconstructor", batch["x"]).shape == (9, 4)
   # ... and that noise makes q(x|z) stochastic.
+  nets = Networks(method.networks, params, {}, train=False)
   other = dict(batch, generator_noise=batch["generator_noise"] + 1.0)
-  assert not np.allclose(method.generate(params, batch), method.generate(params, other))
+  assert not np.allclose(method.generate(nets, batch), method.generate(nets, other))
 
 
 def test_discriminator_loss_labels_generator_pairs_one(tiny_veegan):
@@ -42,7 +48,7 @@ def test_discriminator_loss_labels_generator_pairs_one(tiny_veegan):
   d_gen = apply(method, params, "discriminator", x_gen, batch["z"])
   d_rec = apply(method, params, "discriminator", batch["x"], z_post)
   expected = jnp.mean(jax.nn.softplus(-d_gen)) + jnp.mean(jax.nn.softplus(d_rec))
-  loss, metrics = method.phases[0].loss(params, batch)
+  loss, metrics = phase_loss(method, 0, params, batch)
   np.testing.assert_allclose(loss, expected, rtol=1e-6)
   np.testing.assert_allclose(metrics["discriminator_loss"], expected, rtol=1e-6)
 
@@ -56,7 +62,7 @@ def test_generator_minimises_the_raw_logit_plus_latent_reconstruction(tiny_veega
   d_gen = apply(method, params, "discriminator", x_gen, batch["z"])
   z_rec = apply(method, params, "reconstructor", x_gen)
   expected_reconstruction = term(batch["z"], z_rec)
-  loss, metrics = method.phases[1].loss(params, batch)
+  loss, metrics = phase_loss(method, 1, params, batch)
   np.testing.assert_allclose(metrics["generator_adversarial"], jnp.mean(d_gen), rtol=1e-5)
   np.testing.assert_allclose(metrics["latent_reconstruction"], expected_reconstruction, rtol=1e-6)
   np.testing.assert_allclose(loss, jnp.mean(d_gen) + expected_reconstruction, rtol=1e-6)
@@ -64,9 +70,9 @@ def test_generator_minimises_the_raw_logit_plus_latent_reconstruction(tiny_veega
 
 def test_reconstructor_follows_only_the_reconstruction_gradient(tiny_veegan):
   method, params, batch = setup(tiny_veegan)
-  total = jax.grad(lambda p: method.phases[1].loss(p, batch)[0])(params)
-  reconstruction_only = jax.grad(lambda p: method.phases[1].loss(p, batch)[1]["latent_reconstruction"])(params)
-  adversarial_only = jax.grad(lambda p: method.phases[1].loss(p, batch)[1]["generator_adversarial"])(params)
+  total = jax.grad(lambda p: phase_loss(method, 1, p, batch)[0])(params)
+  reconstruction_only = jax.grad(lambda p: phase_loss(method, 1, p, batch)[1]["latent_reconstruction"])(params)
+  adversarial_only = jax.grad(lambda p: phase_loss(method, 1, p, batch)[1]["generator_adversarial"])(params)
   jax.tree.map(np.testing.assert_allclose, total["reconstructor"], reconstruction_only["reconstructor"])
   # The generator gets both terms, and the adversarial one is not zero.
   jax.tree.map(lambda a, b, c: np.testing.assert_allclose(a, b + c, rtol=1e-4, atol=1e-6),
@@ -81,7 +87,7 @@ def test_reconstruction_and_form_are_config_choices(tiny_veegan):
   x_gen = apply(method, params, "generator", batch["z"], batch["generator_noise"])
   d_gen = apply(method, params, "discriminator", x_gen, batch["z"])
   z_rec = apply(method, params, "reconstructor", x_gen)
-  _, metrics = method.phases[1].loss(params, batch)
+  _, metrics = phase_loss(method, 1, params, batch)
   np.testing.assert_allclose(metrics["latent_reconstruction"],
                              jnp.mean(jnp.sum(jnp.abs(batch["z"] - z_rec), axis=1)), rtol=1e-6)
   # -D is the log ratio with data as the positive side: non-saturating is softplus(D).

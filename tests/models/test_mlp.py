@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from aegan.models import MLP, JointDiscriminator
+from aegan.models import MLP, MLPDiscriminator
 
 
 def count(params):
@@ -25,8 +25,8 @@ def test_mlp_concatenates_its_inputs():
   np.testing.assert_allclose(mlp.apply(params, a, b), mlp.apply(params, jnp.concatenate([a, b], 1)))
 
 
-def test_joint_discriminator_gives_one_logit_per_pair():
-  d = JointDiscriminator(hidden=(8,))
+def test_discriminator_gives_one_logit_per_pair_of_inputs():
+  d = MLPDiscriminator(hidden=(8,))
   x, z = jnp.ones((5, 2)), jnp.ones((5, 3))
   params = d.init(jax.random.PRNGKey(0), x, z)
   assert d.apply(params, x, z).shape == (5,)

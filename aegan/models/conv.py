@@ -1,0 +1,302 @@
+"""DCGAN-family convolutional networks (Radford et al. 2016): generator, encoder, discriminator
+and joint (x, z) discriminator on images.
+
+Generator: Dense -> (b, b, width·2^(S-1)), b = 7 if H % 7 == 0 else 4, S = log2(H / b);
+then S x2 upsampling stages halving the channels, BN + ReLU after every stage but the last,
+which goes straight to the image channels and tanh. E.g. CIFAR (32x32x3, width 64):
+4x4x256 -> 8x8x128 -> 16x16x64 -> 32x32x3; MNIST (28x28x1): 7x7x128 -> 14x14x64 -> 28x28x1.
+
+Encoder/discriminator trunk: x2 downsampling stages with width, 2·width, 4·width, ... channels
+until the spatial size is <= 4 (SAME padding: 28 -> 14 -> 7 -> 4), LeakyReLU(0.2), BN on every
+stage but the first; then flatten -> Dense.
+
+Initialisation: conv and dense kernels N(0, 0.02²) as in DCGAN; biases zero; BN scale one. A
+layer followed by BN has no bias (BN's shift replaces it; a bias there has zero gradient, which
+Adam would turn into noise-driven updates of size lr).
+Parameters are float32; `dtype` is the compute dtype, and outputs are cast back to float32.
+
+How a x2 stage resamples is a choice (`UPSAMPLING`, `DOWNSAMPLING`), because XLA:CPU
+differentiates transposed convolutions pathologically slowly (jax-ml/jax#23783). Defaults,
+measured on a 2-core CPU with benchmarks/upsampling.py (fwd+bwd w.r.t. params and input):
+  upsample="subpixel": a conv to 4C channels, then depth-to-space (Shi et al. 2016), only
+    stride-1 convolutions and reshapes. 32x32x3 generator, width 64, batch 64, float32:
+    subpixel 258 ms, resize 312 ms, transposed 999 ms; 64x64x3: 1,629 / 1,939 / 16,438 ms.
+  downsample="strided": DCGAN's 4x4 stride-2 conv. Its input gradient (through which G's loss
+    reaches G) is not pathological: 32x32x3 discriminator, float32: strided 107 ms,
+    space_to_depth 105 ms, conv_pool 285 ms; 64x64x3: 784 / 850 / 2,281 ms. Strided and
+    space_to_depth are within run-to-run noise (about 10%) of each other, so DCGAN's own wins.
+bfloat16 compute does not speed up these convolutions on XLA:CPU.
+"""
+
+from collections.abc import Sequence
+import math
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+SIZES = (8, 16, 28, 32, 64)
+KERNEL_INIT = nn.initializers.normal(0.02)
+
+
+def depth_to_space(x: jax.Array, block: int = 2) -> jax.Array:
+  """[B, H, W, r²C] -> [B, rH, rW, C]: out[b, rh + i, rw + j, c] = x[b, h, w, (ri + j)C + c].
+
+  TensorFlow's `depth_to_space` channel order (PyTorch's `pixel_shuffle` takes channel
+  c·r² + ri + j instead).
+  """
+  b, h, w, c = x.shape
+  x = x.reshape(b, h, w, block, block, c // block**2).transpose(0, 1, 3, 2, 4, 5)
+  return x.reshape(b, h * block, w * block, c // block**2)
+
+
+def space_to_depth(x: jax.Array, block: int = 2) -> jax.Array:
+  """The inverse of `depth_to_space`; odd sizes are first zero-padded at the bottom/right."""
+  b, h, w, c = x.shape
+  x = jnp.pad(x, ((0, 0), (0, -h % block), (0, -w % block), (0, 0)))
+  h, w = x.shape[1] // block, x.shape[2] // block
+  x = x.reshape(b, h, block, w, block, c).transpose(0, 1, 3, 2, 4, 5)
+  return x.reshape(b, h, w, block * block * c)
+
+
+def upsample_nearest(x: jax.Array) -> jax.Array:
+  """[B, H, W, C] -> [B, 2H, 2W, C], each pixel repeated in a 2x2 block."""
+  b, h, w, c = x.shape
+  return jnp.broadcast_to(x[:, :, None, :, None], (b, h, 2, w, 2, c)).reshape(b, 2 * h, 2 * w, c)
+
+
+def _conv(features: int, kernel: int, dtype: Any, **kwargs) -> nn.Conv:
+  return nn.Conv(features, (kernel, kernel), padding="SAME", kernel_init=KERNEL_INIT,
+                 dtype=dtype, param_dtype=jnp.float32, **kwargs)
+
+
+def _dense(features: int, dtype: Any, use_bias: bool = True) -> nn.Dense:
+  return nn.Dense(features, use_bias=use_bias, kernel_init=KERNEL_INIT, dtype=dtype,
+                  param_dtype=jnp.float32)
+
+
+def _flatten(*inputs: jax.Array) -> jax.Array:
+  return jnp.concatenate([x.reshape(x.shape[0], -1) for x in inputs], axis=-1)
+
+
+class TransposedUpsample(nn.Module):
+  """Transposed conv 4x4, stride 2 (DCGAN). Slow to differentiate on XLA:CPU."""
+
+  features: int
+  dtype: Any = jnp.float32
+  use_bias: bool = True
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    return nn.ConvTranspose(self.features, (4, 4), strides=(2, 2), padding="SAME",
+                            use_bias=self.use_bias, kernel_init=KERNEL_INIT, dtype=self.dtype,
+                            param_dtype=jnp.float32)(x)
+
+
+class ResizeUpsample(nn.Module):
+  """Nearest-neighbour x2, then conv 3x3 (Odena et al. 2016, "Deconvolution and checkerboard
+  artifacts")."""
+
+  features: int
+  dtype: Any = jnp.float32
+  use_bias: bool = True
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    return _conv(self.features, 3, self.dtype, use_bias=self.use_bias)(upsample_nearest(x))
+
+
+class SubpixelUpsample(nn.Module):
+  """Conv 3x3 to 4·features channels, then depth-to-space (Shi et al. 2016)."""
+
+  features: int
+  dtype: Any = jnp.float32
+  use_bias: bool = True
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    return depth_to_space(_conv(4 * self.features, 3, self.dtype, use_bias=self.use_bias)(x))
+
+
+class StridedDownsample(nn.Module):
+  """Conv 4x4, stride 2 (DCGAN)."""
+
+  features: int
+  dtype: Any = jnp.float32
+  use_bias: bool = True
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    return _conv(self.features, 4, self.dtype, strides=(2, 2), use_bias=self.use_bias)(x)
+
+
+class SpaceToDepthDownsample(nn.Module):
+  """Space-to-depth (2x2 blocks to channels), then conv 2x2: the same 4x4 input window as the
+  strided conv, shifted by one pixel, with stride-1 convolutions only."""
+
+  features: int
+  dtype: Any = jnp.float32
+  use_bias: bool = True
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    return _conv(self.features, 2, self.dtype, use_bias=self.use_bias)(space_to_depth(x))
+
+
+class ConvPoolDownsample(nn.Module):
+  """Conv 3x3, then 2x2 average pooling."""
+
+  features: int
+  dtype: Any = jnp.float32
+  use_bias: bool = True
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    x = _conv(self.features, 3, self.dtype, use_bias=self.use_bias)(x)
+    return nn.avg_pool(x, (2, 2), strides=(2, 2), padding="SAME")
+
+
+UPSAMPLING: dict[str, type[nn.Module]] = {
+    "transposed": TransposedUpsample,
+    "resize": ResizeUpsample,
+    "subpixel": SubpixelUpsample,
+}
+DOWNSAMPLING: dict[str, type[nn.Module]] = {
+    "strided": StridedDownsample,
+    "space_to_depth": SpaceToDepthDownsample,
+    "conv_pool": ConvPoolDownsample,
+}
+
+
+def _batch_norm(module: nn.Module, x: jax.Array, train: bool) -> jax.Array:
+  """`module`'s BatchNorm (created in its scope), or `x` unchanged without batch_norm.
+
+  In training mode with `batch_norm_axis`, batch statistics are averaged over that mapped
+  axis (synchronised BN: the statistics of the global batch).
+  """
+  if not module.batch_norm:
+    return x
+  return nn.BatchNorm(use_running_average=not train, momentum=0.9, epsilon=1e-5,
+                      axis_name=module.batch_norm_axis if train else None,
+                      dtype=module.dtype, param_dtype=jnp.float32)(x)
+
+
+def _lookup(table: dict[str, Any], name: str, what: str) -> type[nn.Module]:
+  if name not in table:
+    raise ValueError(f"unknown {what} {name!r}; expected one of {sorted(table)}")
+  return table[name]
+
+
+class ConvGenerator(nn.Module):
+  """G(inputs) -> [B, H, W, C] images in (-1, 1); inputs are flattened and concatenated."""
+
+  output_shape: tuple[int, int, int]
+  width: int = 64
+  upsample: str = "subpixel"
+  batch_norm: bool = True
+  batch_norm_axis: str | None = None
+  dtype: Any = jnp.float32
+
+  @nn.compact
+  def __call__(self, *inputs: jax.Array, train: bool = False) -> jax.Array:
+    height, width, channels = self.output_shape
+    if height != width or height not in SIZES:
+      raise ValueError(f"output_shape {self.output_shape}: images must be square, of size {SIZES}")
+    upsample = _lookup(UPSAMPLING, self.upsample, "upsample")
+    base = 7 if height % 7 == 0 else 4
+    stages = int(math.log2(height // base))
+    h = _dense(base * base * self.width * 2 ** (stages - 1), self.dtype,
+               use_bias=not self.batch_norm)(_flatten(*inputs))
+    h = nn.relu(_batch_norm(self, h.reshape(h.shape[0], base, base, -1), train))
+    for i in range(stages - 1):
+      h = upsample(self.width * 2 ** (stages - 2 - i), self.dtype, use_bias=not self.batch_norm)(h)
+      h = nn.relu(_batch_norm(self, h, train))
+    return jnp.tanh(upsample(channels, self.dtype)(h).astype(jnp.float32))
+
+
+class ConvTrunk(nn.Module):
+  """Image [B, H, W, C] -> flattened features of the last x2 downsampling stage (<= 4x4)."""
+
+  width: int = 64
+  downsample: str = "strided"
+  batch_norm: bool = True
+  batch_norm_axis: str | None = None
+  dtype: Any = jnp.float32
+
+  @nn.compact
+  def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
+    downsample = _lookup(DOWNSAMPLING, self.downsample, "downsample")
+    stage = 0
+    while x.shape[1] > 4:
+      x = downsample(self.width * 2**stage, self.dtype, use_bias=not (stage and self.batch_norm))(x)
+      x = nn.leaky_relu(_batch_norm(self, x, train) if stage else x, 0.2)
+      stage += 1
+    return x.reshape(x.shape[0], -1)
+
+
+class ConvEncoder(nn.Module):
+  """E(x, *extra) -> [B, output_dim]: conv trunk, [trunk features, extra] -> hidden Dense +
+  LeakyReLU(0.2) layers -> Dense. `extra` is e.g. the noise of an implicit posterior."""
+
+  output_dim: int
+  width: int = 64
+  downsample: str = "strided"
+  batch_norm: bool = True
+  batch_norm_axis: str | None = None
+  hidden: Sequence[int] = ()
+  dtype: Any = jnp.float32
+
+  @nn.compact
+  def __call__(self, x: jax.Array, *extra: jax.Array, train: bool = False) -> jax.Array:
+    h = ConvTrunk(self.width, self.downsample, self.batch_norm, self.batch_norm_axis,
+                  self.dtype)(x, train)
+    h = _flatten(h, *extra)
+    for features in self.hidden:
+      h = nn.leaky_relu(_dense(features, self.dtype)(h), 0.2)
+    return _dense(self.output_dim, self.dtype)(h).astype(jnp.float32)
+
+
+class ConvDiscriminator(nn.Module):
+  """D(x) -> [B] logits: conv trunk -> Dense(1) (DCGAN)."""
+
+  width: int = 64
+  downsample: str = "strided"
+  batch_norm: bool = True
+  batch_norm_axis: str | None = None
+  dtype: Any = jnp.float32
+
+  @nn.compact
+  def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
+    h = ConvTrunk(self.width, self.downsample, self.batch_norm, self.batch_norm_axis,
+                  self.dtype)(x, train)
+    return _dense(1, self.dtype)(h)[:, 0].astype(jnp.float32)
+
+
+class ConvJointDiscriminator(nn.Module):
+  """D(x, z) -> [B] logits: conv trunk on x, Dense + LeakyReLU(0.2) layers on z, the two
+  concatenated -> Dense + LeakyReLU(0.2) head -> Dense(1).
+
+  The joint discriminator of VEEGAN (Srivastava et al. 2017) and ALI/BiGAN (Dumoulin et al.
+  2017; Donahue et al. 2017) on images.
+  """
+
+  width: int = 64
+  downsample: str = "strided"
+  batch_norm: bool = True
+  batch_norm_axis: str | None = None
+  z_hidden: Sequence[int] = (512,)
+  head_hidden: Sequence[int] = (512,)
+  dtype: Any = jnp.float32
+
+  @nn.compact
+  def __call__(self, x: jax.Array, z: jax.Array, train: bool = False) -> jax.Array:
+    hx = ConvTrunk(self.width, self.downsample, self.batch_norm, self.batch_norm_axis,
+                   self.dtype)(x, train)
+    hz = _flatten(z)
+    for features in self.z_hidden:
+      hz = nn.leaky_relu(_dense(features, self.dtype)(hz), 0.2)
+    h = _flatten(hx, hz)
+    for features in self.head_hidden:
+      h = nn.leaky_relu(_dense(features, self.dtype)(h), 0.2)
+    return _dense(1, self.dtype)(h)[:, 0].astype(jnp.float32)

@@ -1,0 +1,173 @@
+"""DCGAN-family conv nets: shapes for every image size and resampling mode, channel schedules,
+dtypes, the resampling helpers on hand-built arrays, and synchronised BatchNorm."""
+
+import functools
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from aegan.models.conv import (DOWNSAMPLING, SIZES, UPSAMPLING, ConvDiscriminator, ConvEncoder,
+                               ConvGenerator, ConvJointDiscriminator, ResizeUpsample,
+                               depth_to_space, space_to_depth, upsample_nearest)
+from aegan.parallel import DATA_AXIS, data_mesh, data_parallel
+
+# XLA:CPU takes seconds to compile threefry for each init; RngBitGenerator keys take a fraction.
+KEY = jax.random.key(0, impl="rbg")
+RNG = np.random.default_rng(0)
+WIDTH = 4
+# Image size -> (generator base size, generator Dense channels, discriminator stages), width 4.
+SCHEDULE = {8: (4, 4, 1), 16: (4, 8, 2), 28: (7, 8, 3), 32: (4, 16, 3), 64: (4, 32, 4)}
+
+
+def init(model, *inputs):
+  return jax.jit(model.init)(KEY, *inputs)
+
+
+def shapes(model, *inputs, **kwargs):
+  """(variables, output) shapes of `model` on `inputs`, traced without compiling."""
+  variables = jax.eval_shape(lambda: model.init(KEY, *inputs))
+  return variables, jax.eval_shape(lambda v: model.apply(v, *inputs, **kwargs), variables)
+
+
+@pytest.mark.parametrize("upsample", sorted(UPSAMPLING))
+@pytest.mark.parametrize("size", SIZES)
+def test_generator_shapes_and_channel_schedule(size, upsample):
+  generator = ConvGenerator((size, size, 3), WIDTH, upsample=upsample)
+  variables, out = shapes(generator, jnp.zeros((2, 5)), jnp.zeros((2, 1, 2)))
+  base, channels, _ = SCHEDULE[size]
+  assert variables["params"]["Dense_0"]["kernel"].shape == (7, base * base * channels)
+  assert out.shape == (2, size, size, 3) and out.dtype == jnp.float32
+
+
+@pytest.mark.parametrize("downsample", sorted(DOWNSAMPLING))
+@pytest.mark.parametrize("size", SIZES)
+def test_discriminator_shapes_and_channel_schedule(size, downsample):
+  discriminator = ConvDiscriminator(WIDTH, downsample=downsample)
+  variables, out = shapes(discriminator, jnp.zeros((2, size, size, 3)))
+  stages = SCHEDULE[size][2]
+  assert variables["params"]["Dense_0"]["kernel"].shape == (4 * 4 * WIDTH * 2 ** (stages - 1), 1)
+  assert out.shape == (2,) and out.dtype == jnp.float32
+
+
+@pytest.mark.parametrize("downsample", sorted(DOWNSAMPLING))
+def test_encoder_and_joint_discriminator_shapes(downsample):
+  x, z = jnp.zeros((2, 28, 28, 1)), jnp.zeros((2, 6))
+  _, out = shapes(ConvEncoder(6, WIDTH, downsample=downsample, hidden=(8,)), x, z)
+  assert out.shape == (2, 6)
+  _, out = shapes(ConvJointDiscriminator(WIDTH, downsample=downsample, z_hidden=(8,),
+                                         head_hidden=(8,)), x, z)
+  assert out.shape == (2,)
+
+
+def test_bad_shapes_and_modes_are_refused():
+  with pytest.raises(ValueError, match="square"):
+    shapes(ConvGenerator((24, 24, 3), WIDTH), jnp.zeros((2, 5)))
+  with pytest.raises(ValueError, match="upsample"):
+    shapes(ConvGenerator((8, 8, 3), WIDTH, upsample="bilinear"), jnp.zeros((2, 5)))
+  with pytest.raises(ValueError, match="downsample"):
+    shapes(ConvDiscriminator(WIDTH, downsample="max_pool"), jnp.zeros((2, 8, 8, 3)))
+
+
+@pytest.mark.parametrize("upsample", sorted(UPSAMPLING))
+def test_generator_is_tanh_bounded_float32_with_bfloat16_compute(upsample):
+  generator = ConvGenerator((8, 8, 2), WIDTH, upsample=upsample, dtype=jnp.bfloat16)
+  z = 100 * RNG.normal(size=(4, 5)).astype(np.float32)
+  variables = init(generator, z)
+  out = jax.jit(generator.apply)(variables, z)
+  assert out.dtype == jnp.float32
+  assert np.all(np.abs(out) <= 1) and np.all(np.isfinite(out))
+  assert {leaf.dtype for leaf in jax.tree.leaves(variables)} == {jnp.dtype(jnp.float32)}
+
+
+def test_discriminators_and_encoder_return_float32_with_bfloat16_compute():
+  x, z = jnp.zeros((2, 16, 16, 3)), jnp.zeros((2, 3))
+  for model, inputs in ((ConvDiscriminator(WIDTH, dtype=jnp.bfloat16), (x,)),
+                        (ConvEncoder(3, WIDTH, dtype=jnp.bfloat16), (x, z)),
+                        (ConvJointDiscriminator(WIDTH, z_hidden=(4,), head_hidden=(4,),
+                                                dtype=jnp.bfloat16), (x, z))):
+    variables, out = shapes(model, *inputs)
+    assert {leaf.dtype for leaf in jax.tree.leaves(variables)} == {jnp.dtype(jnp.float32)}
+    assert out.dtype == jnp.float32
+
+
+@pytest.mark.parametrize("batch_norm", [True, False])
+def test_batch_stats_present_iff_batch_norm(batch_norm):
+  generator = ConvGenerator((16, 16, 1), WIDTH, batch_norm=batch_norm)
+  discriminator = ConvDiscriminator(WIDTH, batch_norm=batch_norm)
+  for model, x in ((generator, jnp.zeros((2, 3))), (discriminator, jnp.zeros((2, 16, 16, 1)))):
+    variables, _ = shapes(model, x)
+    assert ("batch_stats" in variables) == batch_norm
+    _, (_, updates) = shapes(model, x, train=True, mutable=["batch_stats"])
+    assert ("batch_stats" in updates) == batch_norm
+
+
+def test_nearest_resize_repeats_each_pixel_then_convolves():
+  x = RNG.normal(size=(2, 3, 4, 5)).astype(np.float32)
+  repeated = np.repeat(np.repeat(np.asarray(x), 2, axis=1), 2, axis=2)
+  np.testing.assert_array_equal(upsample_nearest(x), repeated)
+  stage = ResizeUpsample(6)
+  params = init(stage, x)["params"]
+  conv = nn.Conv(6, (3, 3), padding="SAME")
+  conv_params = {"params": params["Conv_0"]}
+  np.testing.assert_allclose(jax.jit(stage.apply)({"params": params}, x),
+                             jax.jit(conv.apply)(conv_params, repeated), atol=1e-6)
+
+
+def test_depth_to_space_pixel_order():
+  # One pixel of 2·2·2 channels: channel (2i + j)·2 + c goes to pixel (i, j), channel c.
+  x = jnp.arange(8.0).reshape(1, 1, 1, 8)
+  expected = np.array([[[0, 1], [2, 3]], [[4, 5], [6, 7]]], np.float32)[None]
+  np.testing.assert_array_equal(depth_to_space(x), expected)
+  y = RNG.normal(size=(2, 6, 4, 3)).astype(np.float32)
+  np.testing.assert_array_equal(depth_to_space(space_to_depth(y)), y)
+  assert space_to_depth(jnp.ones((2, 7, 7, 3))).shape == (2, 4, 4, 12)
+
+
+@pytest.mark.parametrize("network", ["generator", "discriminator"])
+def test_sync_batch_norm_over_devices_equals_one_device_on_the_whole_batch(network):
+  mesh = data_mesh()
+  devices = mesh.devices.size
+  if network == "generator":
+    x = RNG.normal(size=(2 * devices, 3)).astype(np.float32)
+    make = lambda axis: ConvGenerator((8, 8, 2), WIDTH, batch_norm_axis=axis)
+  else:
+    x = RNG.normal(size=(2 * devices, 16, 16, 2)).astype(np.float32)
+    make = lambda axis: ConvDiscriminator(WIDTH, batch_norm_axis=axis)
+  variables = init(make(None), x)
+  expected_out, expected_updates = jax.jit(
+      functools.partial(make(None).apply, train=True, mutable=["batch_stats"]))(variables, x)
+
+  def per_device(variables, x, expected_out):
+    start = 2 * jax.lax.axis_index(DATA_AXIS)
+    local = jax.lax.dynamic_slice_in_dim(x, start, 2)
+    out, updates = make(DATA_AXIS).apply(variables, local, train=True, mutable=["batch_stats"])
+    error = jnp.max(jnp.abs(out - jax.lax.dynamic_slice_in_dim(expected_out, start, 2)))
+    return jax.lax.pmax(error, DATA_AXIS), updates
+
+  error, updates = jax.jit(data_parallel(per_device, mesh))(variables, x, expected_out)
+  assert devices == 4
+  assert error < 1e-5
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6), updates,
+               expected_updates)
+
+
+def test_encoder_uses_its_extra_inputs():
+  encoder = ConvEncoder(3, WIDTH, hidden=(8,))
+  x, noise = RNG.normal(size=(2, 8, 8, 1)).astype(np.float32), jnp.zeros((2, 4))
+  variables = init(encoder, x, noise)
+  assert variables["params"]["Dense_0"]["kernel"].shape == (4 * 4 * WIDTH + 4, 8)
+  apply = jax.jit(encoder.apply)
+  assert not np.allclose(apply(variables, x, noise), apply(variables, x, noise + 1))
+
+
+def test_joint_discriminator_depends_on_x_and_z():
+  discriminator = ConvJointDiscriminator(WIDTH, z_hidden=(8,), head_hidden=(8,))
+  x, z = RNG.normal(size=(2, 8, 8, 1)).astype(np.float32), jnp.zeros((2, 4))
+  variables = init(discriminator, x, z)
+  apply = jax.jit(discriminator.apply)
+  logits = apply(variables, x, z)
+  assert not np.allclose(logits, apply(variables, x + 1, z))
+  assert not np.allclose(logits, apply(variables, x, z + 1))
