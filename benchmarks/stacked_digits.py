@@ -43,7 +43,7 @@ def train_classifier(image_size: int, seed: int, steps: int = 1_500, batch_size:
   """A digit classifier on single-channel digits: (predict [N, H, W, 1] -> labels, accuracy on
   8,192 draws from the test digits)."""
   dataset = digits(image_size=image_size)
-  train_arrays, test_arrays = dataset.arrays("train"), dataset.arrays("test")
+  train_arrays, test_arrays = (jax.tree.map(jnp.asarray, dataset.arrays(split)) for split in ("train", "test"))
   model = ConvEncoder(output_dim=10, width=32, batch_norm=False)
   params = model.init(jax.random.PRNGKey(seed), jnp.zeros((1,) + dataset.example_shape))["params"]
   optimizer = optax.adam(1e-3)
