@@ -121,6 +121,11 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
     return state, metrics
 
   def call(state: TrainState, arrays: Mapping[str, jax.Array]) -> tuple[TrainState, dict]:
+    if steps_per_call == 1:
+      # No loop: XLA:CPU runs convolutions inside a while loop ~12x slower than outside one
+      # (DCGAN width 16, batch 64: 1.24 s vs 0.11 s), so the image configs dispatch one
+      # iteration per call.
+      return iteration(arrays, state, None)
     state, metrics = jax.lax.scan(functools.partial(iteration, arrays), state, length=steps_per_call)
     return state, jax.tree.map(jnp.mean, metrics)
 
