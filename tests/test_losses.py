@@ -31,6 +31,16 @@ class LossValuesTest(chex.TestCase):
     np.testing.assert_allclose(loss(jnp.array([2.0, -1.0]), jnp.array([[0.5]])), expected, rtol=1e-6)
 
   @chex.variants(with_jit=True, without_jit=True)
+  def test_logistic_loss_sums_a_term_per_negative_set(self):
+    # α-GAN's data discriminator: data positive, reconstructions and samples each negative.
+    loss = self.variant(losses.logistic_discriminator_loss)
+    expected = softplus(-1.0) + (softplus(0.5) + softplus(-0.5)) / 2 + softplus(2.0)
+    np.testing.assert_allclose(loss(jnp.array([1.0]), jnp.array([0.5, -0.5]), jnp.array([2.0])),
+                               expected, rtol=1e-6)
+    with self.assertRaises(TypeError):
+      losses.logistic_discriminator_loss(jnp.array([1.0]))
+
+  @chex.variants(with_jit=True, without_jit=True)
   def test_logistic_loss_is_finite_for_huge_logits(self):
     loss = self.variant(losses.logistic_discriminator_loss)
     np.testing.assert_allclose(loss(jnp.array([1e4]), jnp.array([-1e4])), 0.0, atol=1e-6)
