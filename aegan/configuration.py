@@ -11,12 +11,14 @@ import ml_collections
 
 from aegan import data, losses, methods, models
 from aegan.methods.veegan import RECONSTRUCTIONS
+from aegan.methods.wgan_gp import critic_has_batch_norm
 from aegan.models.conv import DOWNSAMPLING, UPSAMPLING
 from aegan.models.mlp import ACTIVATIONS
 from aegan.optimizers import OPTIMIZERS, SCHEDULES
 
 # Fields that may differ between a run and the checkpoint it resumes: they change how long
 # and how observably a run goes, not what it computes at each step.
+DATA_PLACEMENTS = ("device", "host")  # aegan.train: arrays on every device, or streamed.
 RESUMABLE_CHANGES = ("train.steps", "train.log_every", "train.steps_per_call", "eval", "checkpoint")
 
 
@@ -59,9 +61,14 @@ def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
     _require(config[section][field] % train.steps_per_call == 0,
              f"config.{name}={config[section][field]} is not a multiple of "
              f"config.train.steps_per_call={train.steps_per_call}")
-  _require(config.loss.adversarial_form in losses.ADVERSARIAL_FORMS,
-           f"unknown config.loss.adversarial_form {config.loss.adversarial_form!r}; "
-           f"choose one of {list(losses.ADVERSARIAL_FORMS)}")
+  _require(train.get("data_placement", "device") in DATA_PLACEMENTS,
+           f"unknown config.train.data_placement {train.get('data_placement')!r}; "
+           f"choose one of {list(DATA_PLACEMENTS)}")
+  # WGAN-GP's generator loss is -E[f(G(z))] and AGE has no discriminator: neither has a form.
+  if config.method not in ("wgan_gp", "age"):
+    _require(config.loss.get("adversarial_form") in losses.ADVERSARIAL_FORMS,
+             f"unknown config.loss.adversarial_form {config.loss.get('adversarial_form')!r}; "
+             f"choose one of {list(losses.ADVERSARIAL_FORMS)}")
   if "reconstruction" in config.loss:
     _require(config.loss.reconstruction in RECONSTRUCTIONS,
              f"unknown config.loss.reconstruction {config.loss.reconstruction!r}; "
@@ -89,6 +96,29 @@ def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
     _positive_int(config, "loss.generator_updates")
     _require(config.loss.reconstruction_weight >= 0,
              f"config.loss.reconstruction_weight must be >= 0, got {config.loss.reconstruction_weight}")
+  if config.method == "age":
+    _validate_age(config)
+  if config.method == "wgan_gp":
+    _validate_wgan_gp(config)
+  if config.method == "unrolled_gan":
+    _validate_unrolled_gan(config)
+
+
+def _validate_wgan_gp(config: ml_collections.ConfigDict) -> None:
+  _positive_int(config, "loss.critic_updates")
+  _require(config.loss.gradient_penalty >= 0,
+           f"config.loss.gradient_penalty must be >= 0, got {config.loss.gradient_penalty}")
+  _require(not critic_has_batch_norm(config),
+           "WGAN-GP's critic must not use BatchNorm: set config.model.discriminator.batch_norm=False")
+
+
+def _validate_unrolled_gan(config: ml_collections.ConfigDict) -> None:
+  steps = config.loss.unrolling_steps
+  _require(isinstance(steps, int) and not isinstance(steps, bool) and steps >= 0,
+           f"config.loss.unrolling_steps must be a non-negative integer, got {steps!r}")
+  learning_rate = config.loss.get("unrolling_learning_rate")
+  _require(learning_rate is None or learning_rate > 0,
+           f"config.loss.unrolling_learning_rate must be positive, got {learning_rate}")
 
 
 def _validate_network(network: str, network_config: ml_collections.ConfigDict) -> None:
@@ -148,3 +178,11 @@ def write(config: ml_collections.ConfigDict, workdir: str) -> None:
   """Writes the resolved config to `workdir/config.json`."""
   with open(os.path.join(workdir, "config.json"), "w") as f:
     json.dump(config.to_dict(), f, indent=2, sort_keys=True)
+
+
+def _validate_age(config: ml_collections.ConfigDict) -> None:
+  _positive_int(config, "loss.generator_updates")
+  for name in ("reconstruction_weight", "latent_reconstruction_weight"):
+    _require(config.loss[name] >= 0, f"config.loss.{name} must be >= 0, got {config.loss[name]}")
+  latent_dim = config.model.latent_dim
+  _require(latent_dim >= 2, f"config.model.latent_dim must be >= 2 for AGE's unit-sphere codes, got {latent_dim}")

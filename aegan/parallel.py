@@ -20,11 +20,12 @@ def replicate(tree, mesh: Mesh):
   return jax.device_put(tree, NamedSharding(mesh, PartitionSpec()))
 
 
-def data_parallel(per_device: Callable, mesh: Mesh) -> Callable:
-  """Maps `per_device` over the `data` axis: replicated inputs in, replicated outputs out.
+def data_parallel(per_device: Callable, mesh: Mesh, in_specs=PartitionSpec()) -> Callable:
+  """Maps `per_device` over the `data` axis: replicated inputs in (unless `in_specs` shards
+  some over `DATA_AXIS`), replicated outputs out.
 
   Inside `per_device`, `jax.lax.axis_index(DATA_AXIS)` says which shard of the global batch
   this device owns and `jax.lax.pmean(..., DATA_AXIS)` averages across devices; its outputs
   must be the same on every device (pmean'd), as pmap-style code makes them.
   """
-  return jax.shard_map(per_device, mesh=mesh, in_specs=PartitionSpec(), out_specs=PartitionSpec())
+  return jax.shard_map(per_device, mesh=mesh, in_specs=in_specs, out_specs=PartitionSpec())

@@ -7,13 +7,15 @@ drawing and processing its own slice of the global batch, gradients averaged wit
 
     fold_in(fold_in(fold_in(key, step), repeat), global example index)
 
-so the global batch, and therefore the trajectory, is the same on 1 or N devices, and a
-resumed run draws exactly the batches the uninterrupted one would have. In-memory datasets
-(every image set here) are placed on the devices once and passed into the update as an
-argument; each example indexes them with its own key.
+(aegan/sampling.py), so the global batch, and therefore the trajectory, is the same on 1 or N
+devices, and a resumed run draws exactly the batches the uninterrupted one would have. By
+default (`train.data_placement = "device"`) the training split is placed on the devices once
+and passed into the update as an argument; each example indexes it with its own key. With
+"host" the host reads each call's records a few calls ahead and passes them in instead, sharded
+over the batch (aegan/data/streaming.py); the noise is drawn from the same keys either way.
 """
 
-import functools
+import itertools
 import json
 import os
 import time
@@ -26,15 +28,19 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 import optax
+from jax.sharding import PartitionSpec
 from absl import logging
 
 from aegan import configuration
 from aegan.checkpoint import Checkpointer
 from aegan.data import Dataset, make_dataset
+from aegan.data.images import to_float
+from aegan.data.streaming import SHARDING_SPEC, HostStream
 from aegan.evaluation import Evaluator
 from aegan.methods import Method, Networks, init_variables, make_method
 from aegan.optimizers import make_optimizer
 from aegan.parallel import DATA_AXIS, data_mesh, data_parallel, replicate
+from aegan.sampling import sample_batch
 from aegan.writers import MetricWriter, finite_or_none
 
 
@@ -61,34 +67,34 @@ def build(config: ml_collections.ConfigDict) -> tuple[
     Method, Dataset, dict[str, optax.GradientTransformation]]:
   """The method named by the config, the dataset it trains on, and one optimizer per network."""
   dataset = make_dataset(config.data)
+  if config.train.get("data_placement") == "host" and not hasattr(dataset, "records"):
+    raise configuration.ConfigError(
+        f"train.data_placement=host streams one record per example, which {config.data.name} "
+        "(drawn or composed on device) does not have: use train.data_placement=device")
   method = make_method(config, dataset.example_shape)
   optimizers = {name: make_optimizer(config.optimizer[name]) for name in method.networks}
   return method, dataset, optimizers
 
 
-def sample_batch(method: Method, dataset: Dataset, arrays: Mapping[str, jax.Array],
-                 key: jax.Array, example_indices: jax.Array) -> dict[str, jax.Array]:
-  """Real data `x` (drawn from the dataset's `arrays`) and the method's noise for the examples
-  with these global indices."""
-  example_keys = jax.vmap(jax.random.fold_in, (None, 0))(key, example_indices)
-  data_keys, noise_keys = jax.vmap(lambda k: jax.random.split(k))(example_keys).swapaxes(0, 1)
-  x = jax.vmap(dataset.sample, (None, 0))(arrays, data_keys)
-  return {"x": x, **jax.vmap(method.sample_noise)(noise_keys)}
+def draws_per_iteration(method: Method) -> int:
+  """How many batches of real data one iteration draws: phases share the draws of a repeat."""
+  return max(phase.repeat for phase in method.phases)
 
 
 def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransformation],
                 dataset: Dataset, mesh: jax.sharding.Mesh, global_batch: int,
-                steps_per_call: int) -> Callable[[TrainState, Mapping[str, jax.Array]],
-                                                 tuple[TrainState, dict]]:
-  """The jitted update: (state, dataset arrays) -> (state after `steps_per_call` iterations,
-  mean metrics).
+                steps_per_call: int, streamed: bool = False
+                ) -> Callable[[TrainState, Mapping[str, jax.Array]], tuple[TrainState, dict]]:
+  """The jitted update: (state, data) -> (state after `steps_per_call` iterations, mean metrics).
 
-  The state is donated; the dataset's arrays (replicated on every device) are read only.
-  Metrics are averaged over devices and over the fused iterations.
+  `data` is the dataset's arrays, replicated on every device, or, when `streamed`, the images
+  the host read for this call (`aegan.data.streaming`: uint8 [steps_per_call, draws,
+  global_batch, H, W, C], sharded over the batch axis). The state is donated. Metrics are
+  averaged over devices and over the fused iterations.
   """
   local_batch = global_batch // mesh.size
 
-  def iteration(arrays, state: TrainState, _) -> tuple[TrainState, dict]:
+  def iteration(state: TrainState, data) -> tuple[TrainState, dict]:
     first_example = jax.lax.axis_index(DATA_AXIS) * local_batch
     example_indices = first_example + jnp.arange(local_batch)
     step_key = jax.random.fold_in(state.key, state.step)
@@ -98,8 +104,9 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
     for phase in method.phases:
       for repeat in range(phase.repeat):
         if repeat not in batches:
-          batches[repeat] = sample_batch(method, dataset, arrays,
-                                         jax.random.fold_in(step_key, repeat), example_indices)
+          x = to_float(data["images"][repeat]) if streamed else None
+          batches[repeat] = sample_batch(method, dataset, data, jax.random.fold_in(step_key, repeat),
+                                         example_indices, x)
         batch = batches[repeat]
 
         def phase_loss(trainable, phase=phase, batch=batch):
@@ -120,16 +127,20 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
                           opt_state=opt_state)
     return state, metrics
 
-  def call(state: TrainState, arrays: Mapping[str, jax.Array]) -> tuple[TrainState, dict]:
+  def call(state: TrainState, data) -> tuple[TrainState, dict]:
     if steps_per_call == 1:
       # No loop: XLA:CPU runs convolutions inside a while loop ~12x slower than outside one
       # (DCGAN width 16, batch 64: 1.24 s vs 0.11 s), so the image configs dispatch one
       # iteration per call.
-      return iteration(arrays, state, None)
-    state, metrics = jax.lax.scan(functools.partial(iteration, arrays), state, length=steps_per_call)
+      return iteration(state, jax.tree.map(lambda a: a[0], data) if streamed else data)
+    if streamed:  # One slice of the streamed images per iteration.
+      state, metrics = jax.lax.scan(iteration, state, data)
+    else:
+      state, metrics = jax.lax.scan(lambda s, _: iteration(s, data), state, length=steps_per_call)
     return state, jax.tree.map(jnp.mean, metrics)
 
-  return jax.jit(data_parallel(call, mesh), donate_argnums=0)
+  data_spec = SHARDING_SPEC if streamed else PartitionSpec()
+  return jax.jit(data_parallel(call, mesh, in_specs=(PartitionSpec(), data_spec)), donate_argnums=0)
 
 
 def _format_duration(seconds: float) -> str:
@@ -156,15 +167,22 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   start_step = int(state.step)
   writer = MetricWriter(workdir, resume_step=start_step)
 
+  streamed = config.train.get("data_placement") == "host"
   update = make_update(method, optimizers, dataset, mesh, config.train.batch_size,
-                       config.train.steps_per_call)
-  arrays = replicate(dataset.arrays("train"), mesh)
+                       config.train.steps_per_call, streamed)
+  step, total = start_step, config.train.steps
+  if streamed:
+    stream = HostStream(dataset.records("train"), dataset.example_shape, mesh, config.seed,
+                        config.train.batch_size, draws_per_iteration(method),
+                        config.train.steps_per_call)
+    data = stream.iterate(start_step, total)
+  else:
+    data = itertools.repeat(replicate(dataset.arrays("train"), mesh))
   evaluate = Evaluator(config, method, dataset, mesh, workdir, writer)
 
-  step, total = start_step, config.train.steps
   last_time, last_step = time.perf_counter(), step
   while step < total:
-    state, metrics = update(state, arrays)
+    state, metrics = update(state, next(data))
     step += config.train.steps_per_call
     if step % config.train.log_every == 0 or step == total:
       metrics = {f"train/{k}": float(v) for k, v in metrics.items()}

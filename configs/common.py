@@ -30,12 +30,16 @@ def adam(learning_rate: float, b1: float = 0.5, b2: float = 0.999, schedule: str
 
 
 def schedule(steps: int | ml_collections.FieldReference, batch_size: int, steps_per_call: int,
-             log_every: int, eval_every: int, checkpoint_every: int) -> dict:
+             log_every: int, eval_every: int, checkpoint_every: int,
+             data_placement: str = "device") -> dict:
   """The run-length sections: train, eval (VEEGAN's protocol: 2,500 samples, 3 std) and
-  checkpoint. Cadences must be multiples of steps_per_call."""
+  checkpoint. Cadences must be multiples of steps_per_call. `data_placement`: "device" keeps
+  the training split on every device, drawn inside the step; "host" streams each call's
+  records from the host (image sets with one record per example: cifar10, mnist, celeb_a,
+  digits), for sets that should not occupy device memory (README, Images)."""
   return dict(
       train=dict(steps=steps, batch_size=batch_size, steps_per_call=steps_per_call,
-                 log_every=log_every),
+                 log_every=log_every, data_placement=data_placement),
       eval=dict(every=eval_every, num_samples=2500, hq_threshold=3.0),
       checkpoint=dict(every=checkpoint_every, keep=3),
   )
@@ -88,11 +92,13 @@ def stacked_digits() -> dict:
 
 def image_schedule(steps: int | ml_collections.FieldReference, batch_size: int = 64,
                    steps_per_call: int = 1, log_every: int = 100, eval_every: int = 5_000,
-                   checkpoint_every: int = 5_000, eval_samples: int = 1_000) -> dict:
+                   checkpoint_every: int = 5_000, eval_samples: int = 1_000,
+                   data_placement: str = "device") -> dict:
   """Run-length sections for image experiments: `eval_samples` samples and held-out
   reconstructions per evaluation, generated `eval.batch_size` at a time. One iteration per
   dispatch: conv layers inside a fused `lax.scan` loop run ~12x slower on XLA:CPU."""
-  sections = schedule(steps, batch_size, steps_per_call, log_every, eval_every, checkpoint_every)
+  sections = schedule(steps, batch_size, steps_per_call, log_every, eval_every, checkpoint_every,
+                      data_placement)
   sections["eval"] = dict(every=eval_every, num_samples=eval_samples, batch_size=250)
   return sections
 

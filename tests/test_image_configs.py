@@ -1,7 +1,8 @@
 """Every image config trains: one short call with tiny widths on 4 simulated devices, from real
 tfds datasets prepared in a temp dir (and scikit-learn's digits); for one config per method
 (the stacked_digits ones, cheapest to compile) the same call on 1 device reaches the same
-parameters and BatchNorm statistics. Compiling conv nets dominates this file's time."""
+parameters and BatchNorm statistics. A config that streams from the host (celeb_a) is fed by
+`HostStream`. Compiling conv nets dominates this file's time."""
 
 import importlib
 
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 from aegan import train
+from aegan.data.streaming import HostStream
 from aegan.parallel import data_mesh, replicate
 from tests.datasets import prepare
 
@@ -68,8 +70,15 @@ def test_image_config_trains(name, image_data_dir):
   device_counts = (1, 4) if name.endswith("stacked_digits") else (4,)
   for devices in [jax.devices()[:n] for n in device_counts]:
     mesh = data_mesh(devices)
-    update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size, 2)
-    state, metrics = update(replicate(initial, mesh), replicate(dataset.arrays("train"), mesh))
+    streamed = config.train.data_placement == "host"
+    update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size, 2,
+                               streamed)
+    if streamed:
+      data = HostStream(dataset.records("train"), dataset.example_shape, mesh, config.seed,
+                        config.train.batch_size, train.draws_per_iteration(method), 2).read(0)
+    else:
+      data = replicate(dataset.arrays("train"), mesh)
+    state, metrics = update(replicate(initial, mesh), data)
     assert all(np.isfinite(float(v)) for v in metrics.values()), metrics
     finals.append(jax.device_get((state.params, state.batch_stats)))
   if len(finals) == 2:

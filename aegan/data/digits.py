@@ -17,6 +17,7 @@ import numpy as np
 import PIL.Image
 
 from aegan.data.images import LabelledImages, StackedImages
+from aegan.data.records import ArrayRecords
 
 TRAIN_FRACTION = 0.8
 
@@ -28,18 +29,18 @@ def _resize(digit: np.ndarray, image_size: int) -> np.ndarray:
   return np.clip(np.rint(resized), 0, 255).astype(np.uint8)[..., None]
 
 
-def _load(split: str, image_size: int) -> tuple[np.ndarray, np.ndarray]:
+def _records(split: str, image_size: int) -> ArrayRecords:
   from sklearn import datasets  # pylint: disable=import-outside-toplevel  # ~2 s: only when used.
   data = datasets.load_digits()
   cut = int(TRAIN_FRACTION * len(data.target))
   part = slice(None, cut) if split == "train" else slice(cut, None)
   images = np.stack([_resize(digit, image_size) for digit in data.images[part]])
-  return images, data.target[part].astype(np.int32)
+  return ArrayRecords(images, data.target[part].astype(np.int32))
 
 
 def digits(image_size: int = 16) -> LabelledImages:
   """The digits themselves: image_size x image_size x 1, label = digit (10)."""
-  return LabelledImages(functools.partial(_load, image_size=image_size),
+  return LabelledImages(functools.partial(_records, image_size=image_size),
                         (image_size, image_size, 1), 10)
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import PIL.Image
 
 from aegan.data import tfds_images
+from aegan.data.records import Records, read_all
 
 SPLITS = ("train", "test")
 
@@ -50,20 +51,26 @@ def _check_split(split: str) -> None:
 class LabelledImages:
   """Images with class labels; a draw is a uniformly chosen image.
 
+  The one kind of set the trainer can also stream from the host (`records`), since an example
+  is one record: x = to_float(image).
+
   Attributes:
-    load: split -> (uint8 images [N, *example_shape], int32 labels [N]), read from disk.
+    open_split: split -> its random-access `Records` (nothing decoded until read).
     example_shape: (H, W, C).
     num_modes: the number of classes, None where the data has no modes.
   """
 
-  load: Callable[[str], tuple[np.ndarray, np.ndarray]]
+  open_split: Callable[[str], Records]
   example_shape: tuple[int, ...]
   num_modes: int | None
 
+  def records(self, split: str) -> Records:
+    _check_split(split)
+    return self.open_split(split)
+
   def arrays(self, split: str) -> dict[str, np.ndarray]:
     """{"images": uint8 [N, H, W, C], "labels": int32 [N]}: the whole split, read from disk."""
-    _check_split(split)
-    images, labels = self.load(split)
+    images, labels = read_all(self.records(split))
     if images.shape[1:] != self.example_shape:
       raise ValueError(f"images of shape {images.shape[1:]} on disk, expected {self.example_shape}")
     return {"images": images, "labels": labels}
@@ -162,8 +169,8 @@ def _from_tfds(name: str, example_shape: tuple[int, ...], num_modes: int | None,
                data_dir: str | None, transform: Callable[[np.ndarray], np.ndarray] | None = None
                ) -> LabelledImages:
   tfds_images.require(name, data_dir)  # Fails now, before any compile, if the data is missing.
-  load = functools.partial(tfds_images.load, name, data_dir=data_dir, transform=transform)
-  return LabelledImages(load, example_shape, num_modes)
+  open_split = functools.partial(tfds_images.open_split, name, data_dir=data_dir, transform=transform)
+  return LabelledImages(open_split, example_shape, num_modes)
 
 
 def cifar10(data_dir: str | None = None) -> LabelledImages:

@@ -1,4 +1,5 @@
-"""Whole splits of prepared TensorFlow Datasets image sets, read into numpy without TensorFlow.
+"""Prepared TensorFlow Datasets image sets, read into numpy without TensorFlow: a split as
+random-access records (read whole, or a batch of indices at a time when streaming).
 
 tfds (https://www.tensorflow.org/datasets) prepares a dataset once, into
 `<data_dir>/<name>/<version>/`. Here the builder is rebuilt from that directory's own
@@ -11,14 +12,13 @@ Nothing here imports TensorFlow. A dataset stored only as `tfrecord` needs Tenso
 read, so it counts as not prepared; nothing is ever downloaded.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import tensorflow_datasets as tfds
 from tensorflow_datasets.core import read_only_builder
 
 ARRAY_RECORD = tfds.core.FileFormat.ARRAY_RECORD
-CHUNK = 1_000  # Records decoded per read: bounds the memory of full-size decoded examples.
 
 
 class DatasetNotFoundError(RuntimeError):
@@ -60,20 +60,36 @@ def require(name: str, data_dir: str | None = None) -> tfds.core.DatasetBuilder:
   return tfds.builder_from_directory(builder.data_dir, file_format=ARRAY_RECORD)
 
 
-def load(name: str, split: str, data_dir: str | None = None,
-         transform: Callable[[np.ndarray], np.ndarray] | None = None
-         ) -> tuple[np.ndarray, np.ndarray]:
-  """Every example of one split: `image` features and `label` features, in stored order.
+class TfdsRecords:
+  """One split of a prepared tfds image set as random-access records (`aegan.data.records`).
+
+  `read(indices)` decodes those records (`image` and `label` features) and applies `transform`
+  to each image; nothing is read before it is asked for.
+  """
+
+  def __init__(self, source, transform: Callable[[np.ndarray], np.ndarray] | None = None):
+    self._source, self._transform = source, transform
+
+  def __len__(self) -> int:
+    return len(self._source)
+
+  def read(self, indices: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    examples = self._source.__getitems__([int(i) for i in indices])
+    images = [e["image"] if self._transform is None else self._transform(e["image"]) for e in examples]
+    return (np.stack(images).astype(np.uint8),
+            np.array([e.get("label", 0) for e in examples], np.int32))
+
+
+def open_split(name: str, split: str, data_dir: str | None = None,
+               transform: Callable[[np.ndarray], np.ndarray] | None = None) -> TfdsRecords:
+  """One split of `name` as records: `image` features (after `transform`) and `label` features
+  (zeros for a dataset without labels), in stored order.
 
   Args:
     name: a tfds dataset name with an `image` feature.
     split: a split of it, e.g. "train".
     data_dir: as in `require`.
-    transform: applied to each decoded uint8 image before it is kept (e.g. crop and resize).
-
-  Returns:
-    images: uint8 [N, H, W, C] (after `transform`).
-    labels: int32 [N]: the `label` feature, or zeros for a dataset without one.
+    transform: applied to each decoded uint8 image when it is read (e.g. crop and resize).
 
   Raises:
     DatasetNotFoundError: as in `require`, or the split is missing or empty.
@@ -82,14 +98,4 @@ def load(name: str, split: str, data_dir: str | None = None,
   if split not in builder.info.splits or not builder.info.splits[split].num_examples:
     raise DatasetNotFoundError(f"{name} in {builder.data_dir} has no examples in a {split!r} "
                                f"split (splits: {', '.join(builder.info.splits)})")
-  source = builder.as_data_source(split=split)
-  images, labels = None, np.zeros(len(source), np.int32)
-  for start in range(0, len(source), CHUNK):
-    indices = list(range(start, min(start + CHUNK, len(source))))
-    for index, example in zip(indices, source.__getitems__(indices)):
-      image = example["image"] if transform is None else transform(example["image"])
-      if images is None:
-        images = np.empty((len(source), *image.shape), np.uint8)
-      images[index] = image
-      labels[index] = example.get("label", 0)
-  return images, labels
+  return TfdsRecords(builder.as_data_source(split=split), transform)

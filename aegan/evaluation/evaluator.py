@@ -27,6 +27,7 @@ from aegan.data.mixtures import GaussianMixture
 from aegan.evaluation.mixtures import mode_metrics
 from aegan.methods import Method, Networks
 from aegan.parallel import DATA_AXIS, replicate
+from aegan.sampling import sample_batch
 from aegan.writers import MetricWriter
 
 GRID_SIZE = 64  # images in a sample grid; half as many pairs in a reconstruction grid.
@@ -48,17 +49,14 @@ def make_evaluation_draws(method: Method, dataset: Dataset, mesh: jax.sharding.M
 
   def per_device(params, batch_stats, arrays, key):
     indices = jax.lax.axis_index(DATA_AXIS) * local + jnp.arange(local)
-    keys = jax.vmap(jax.random.fold_in, (None, 0))(key, indices)
     nets = Networks(method.networks, params, batch_stats, train=False)
 
-    def draw(example_key):
-      data_key, noise_key = jax.random.split(example_key)
-      example = {"x": dataset.sample(arrays, data_key), **method.sample_noise(noise_key)}
-      batch = jax.tree.map(lambda a: a[None], example)
+    def draw(index):
+      batch = sample_batch(method, dataset, arrays, key, index[None])
       reconstruction = method.reconstruct(nets, batch)[0] if method.reconstruct else None
-      return method.generate(nets, batch)[0], example["x"], reconstruction
+      return method.generate(nets, batch)[0], batch["x"][0], reconstruction
 
-    return jax.lax.map(draw, keys, batch_size=batch_size)
+    return jax.lax.map(draw, indices, batch_size=batch_size)
 
   return jax.jit(jax.shard_map(per_device, mesh=mesh, in_specs=PartitionSpec(),
                                out_specs=PartitionSpec(DATA_AXIS)))
