@@ -5,7 +5,7 @@ import math
 import jax.numpy as jnp
 import numpy as np
 
-from aegan.evaluation.stacked import stacked_mode_metrics, triple_modes
+from aegan.evaluation.stacked import confident_labels, stacked_mode_metrics, triple_modes
 
 
 def test_triple_index_is_the_three_digits():
@@ -33,3 +33,20 @@ def test_uneven_histogram():
   assert int(metrics["eval/modes"]) == 2
   np.testing.assert_allclose(metrics["eval/mode_kl"], 0.75 * math.log(750) + 0.25 * math.log(250),
                              rtol=1e-6)
+
+
+def test_only_confidently_labelled_samples_are_counted():
+  # Sample 0: all channels sure (0.95) -> counted; sample 1: channel G at 0.5 -> not counted.
+  sure, unsure = np.full(10, 0.05 / 9), np.full(10, 0.5 / 9)
+  probabilities = np.stack([np.stack([sure, sure, sure]), np.stack([sure, unsure, sure])])
+  probabilities[0, :, 4] = 0.95
+  probabilities[1, :, 2] = 0.95
+  probabilities[1, 1, 2] = 0.5
+  labels, confident = confident_labels(jnp.asarray(probabilities), threshold=0.9)
+  np.testing.assert_array_equal(labels, [[4, 4, 4], [2, 2, 2]])
+  np.testing.assert_array_equal(confident, [True, False])
+  metrics = stacked_mode_metrics(labels, confident)
+  assert int(metrics["eval/modes"]) == 1
+  np.testing.assert_allclose(metrics["eval/confident_fraction"], 0.5)
+  np.testing.assert_allclose(metrics["eval/mode_kl"], math.log(1000), rtol=1e-6)
+  assert int(stacked_mode_metrics(labels)["eval/modes"]) == 2
