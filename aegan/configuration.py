@@ -61,6 +61,11 @@ def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
     _require(config[section][field] % train.steps_per_call == 0,
              f"config.{name}={config[section][field]} is not a multiple of "
              f"config.train.steps_per_call={train.steps_per_call}")
+  if "num_seeds" in train:
+    _positive_int(config, "train.num_seeds")
+    _require(train.num_seeds == 1 or train.get("data_placement", "device") == "device",
+             "config.train.num_seeds > 1 needs config.train.data_placement=device (each seed "
+             "draws its own batches on device; streamed records would be shared)")
   _require(train.get("data_placement", "device") in DATA_PLACEMENTS,
            f"unknown config.train.data_placement {train.get('data_placement')!r}; "
            f"choose one of {list(DATA_PLACEMENTS)}")

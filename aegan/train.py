@@ -15,6 +15,7 @@ and passed into the update as an argument; each example indexes it with its own 
 over the batch (aegan/data/streaming.py); the noise is drawn from the same keys either way.
 """
 
+import functools
 import itertools
 import json
 import os
@@ -37,6 +38,7 @@ from aegan.data import Dataset, make_dataset
 from aegan.data.images import to_float
 from aegan.data.streaming import SHARDING_SPEC, HostStream
 from aegan.evaluation import Evaluator
+from aegan.evaluation.evaluator import seed_metric_name
 from aegan.methods import Method, Networks, init_variables, make_method
 from aegan.optimizers import make_optimizer
 from aegan.parallel import DATA_AXIS, data_mesh, data_parallel, replicate
@@ -54,13 +56,30 @@ class TrainState(flax.struct.PyTreeNode):
   key: jax.Array  # raw uint32[2] key from which every training draw derives.
 
 
+# vmap axes of a TrainState of several seeds: one step counter, everything else per seed.
+SEED_AXES = TrainState(step=None, params=0, batch_stats=0, opt_state=0, key=0)
+
+
 def init_state(method: Method, optimizers: Mapping[str, optax.GradientTransformation],
-               seed: int) -> TrainState:
-  init_key, train_key = jax.random.split(jax.random.PRNGKey(seed))
-  params, batch_stats = init_variables(method, init_key)
-  opt_state = {name: optimizers[name].init(p) for name, p in params.items()}
-  return TrainState(step=jnp.zeros((), jnp.int32), params=params, batch_stats=batch_stats,
-                    opt_state=opt_state, key=train_key)
+               seed: int, num_seeds: int = 1) -> TrainState:
+  """The state of a run of `seed`, or, for num_seeds > 1, of the runs of seeds seed, seed + 1,
+  ..., stacked on a leading axis of every leaf but `step` (`SEED_AXES`)."""
+
+  def one_seed(seed):
+    init_key, train_key = jax.random.split(jax.random.PRNGKey(seed))
+    params, batch_stats = init_variables(method, init_key)
+    opt_state = {name: optimizers[name].init(p) for name, p in params.items()}
+    return TrainState(step=jnp.zeros((), jnp.int32), params=params, batch_stats=batch_stats,
+                      opt_state=opt_state, key=train_key)
+
+  if num_seeds == 1:
+    return one_seed(seed)
+  return jax.vmap(one_seed, out_axes=SEED_AXES)(seed + jnp.arange(num_seeds))
+
+
+def seed_slice(tree, index: int):
+  """Seed `index` of a tree stacked on a leading seed axis (e.g. a state's params)."""
+  return jax.tree.map(lambda leaf: leaf[index], tree)
 
 
 def build(config: ml_collections.ConfigDict) -> tuple[
@@ -83,9 +102,14 @@ def draws_per_iteration(method: Method) -> int:
 
 def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransformation],
                 dataset: Dataset, mesh: jax.sharding.Mesh, global_batch: int,
-                steps_per_call: int, streamed: bool = False
+                steps_per_call: int, streamed: bool = False, num_seeds: int = 1
                 ) -> Callable[[TrainState, Mapping[str, jax.Array]], tuple[TrainState, dict]]:
   """The jitted update: (state, data) -> (state after `steps_per_call` iterations, mean metrics).
+
+  With num_seeds > 1 the state holds that many independent runs (`init_state`) and one
+  iteration of each is `jax.vmap`ped over them, sharing the data arrays; each run draws from
+  its own key, so run i follows exactly the trajectory a single run of seed + i would, and its
+  metrics come back per seed, [num_seeds].
 
   `data` is the dataset's arrays, replicated on every device, or, when `streamed`, the images
   the host read for this call (`aegan.data.streaming`: uint8 [steps_per_call, draws,
@@ -127,6 +151,9 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
                           opt_state=opt_state)
     return state, metrics
 
+  if num_seeds > 1:
+    iteration = jax.vmap(iteration, in_axes=(SEED_AXES, None), out_axes=(SEED_AXES, 0))
+
   def call(state: TrainState, data) -> tuple[TrainState, dict]:
     if steps_per_call == 1:
       # No loop: XLA:CPU runs convolutions inside a while loop ~12x slower than outside one
@@ -137,10 +164,31 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
       state, metrics = jax.lax.scan(iteration, state, data)
     else:
       state, metrics = jax.lax.scan(lambda s, _: iteration(s, data), state, length=steps_per_call)
-    return state, jax.tree.map(jnp.mean, metrics)
+    return state, jax.tree.map(lambda m: jnp.mean(m, axis=0), metrics)
 
   data_spec = SHARDING_SPEC if streamed else PartitionSpec()
   return jax.jit(data_parallel(call, mesh, in_specs=(PartitionSpec(), data_spec)), donate_argnums=0)
+
+
+def _evaluate_seeds(evaluator: Evaluator, writer: MetricWriter, num_seeds: int, step: int,
+                    state: TrainState) -> tuple[dict[str, float], np.ndarray]:
+  """Evaluates every seed of `state`: with several, each seed's metrics as
+  `eval/seed<i>/<metric>`, their mean as `eval/<metric>` and standard deviation (ddof 0) as
+  `eval/<metric>_std`; the samples are stacked, [num_seeds, ...]."""
+  if num_seeds == 1:
+    return evaluator(step, state.params, state.batch_stats)
+  per_seed = [evaluator(step, seed_slice(state.params, i), seed_slice(state.batch_stats, i), seed=i)
+              for i in range(num_seeds)]
+  summary = {}
+  for name in per_seed[0][0]:
+    values = [metrics[name] for metrics, _ in per_seed]
+    summary[name], summary[f"{name}_std"] = float(np.mean(values)), float(np.std(values))
+  writer.write(step, summary)
+  logging.info("step %d | mean over %d seeds | %s", step, num_seeds,
+               " ".join(f"{k} {v:.4g}" for k, v in summary.items()))
+  results = {**summary, **{seed_metric_name(k, i): v
+                           for i, (metrics, _) in enumerate(per_seed) for k, v in metrics.items()}}
+  return results, np.stack([samples for _, samples in per_seed])
 
 
 def _format_duration(seconds: float) -> str:
@@ -158,7 +206,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   os.makedirs(os.path.join(workdir, "samples"), exist_ok=True)
   configuration.write(config, workdir)
   logging.info("%s on %s, %d device(s), workdir %s", config.method, config.data.name, mesh.size, workdir)
-  state = replicate(init_state(method, optimizers, config.seed), mesh)
+  num_seeds = config.train.get("num_seeds", 1)
+  state = replicate(init_state(method, optimizers, config.seed, num_seeds), mesh)
 
   checkpointer = Checkpointer(os.path.join(workdir, "checkpoints"), config.checkpoint.keep)
   if checkpointer.latest_step() is not None:
@@ -169,7 +218,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
 
   streamed = config.train.get("data_placement") == "host"
   update = make_update(method, optimizers, dataset, mesh, config.train.batch_size,
-                       config.train.steps_per_call, streamed)
+                       config.train.steps_per_call, streamed, num_seeds)
   step, total = start_step, config.train.steps
   if streamed:
     stream = HostStream(dataset.records("train"), dataset.example_shape, mesh, config.seed,
@@ -178,14 +227,15 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
     data = stream.iterate(start_step, total)
   else:
     data = itertools.repeat(replicate(dataset.arrays("train"), mesh))
-  evaluate = Evaluator(config, method, dataset, mesh, workdir, writer)
+  evaluator = Evaluator(config, method, dataset, mesh, workdir, writer)
+  evaluate = functools.partial(_evaluate_seeds, evaluator, writer, num_seeds)
 
   last_time, last_step = time.perf_counter(), step
   while step < total:
     state, metrics = update(state, next(data))
     step += config.train.steps_per_call
     if step % config.train.log_every == 0 or step == total:
-      metrics = {f"train/{k}": float(v) for k, v in metrics.items()}
+      metrics = {f"train/{k}": float(np.mean(v)) for k, v in metrics.items()}  # Mean over seeds.
       now = time.perf_counter()
       rate = (step - last_step) / (now - last_time)
       last_time, last_step = now, step
@@ -196,9 +246,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
     if step % config.checkpoint.every == 0 or step == total:
       checkpointer.save(step, state)
     if step % config.eval.every == 0 and step != total:
-      evaluate(step, state.params, state.batch_stats)
+      evaluate(step, state)
 
-  results, samples = evaluate(step, state.params, state.batch_stats)
+  results, samples = evaluate(step, state)
   np.savez(os.path.join(workdir, "samples", "final.npz"), x=samples)
   with open(os.path.join(workdir, "results.json"), "w") as f:
     json.dump({"step": step, **{k: finite_or_none(v) for k, v in results.items()}}, f, indent=2)

@@ -31,15 +31,16 @@ def adam(learning_rate: float, b1: float = 0.5, b2: float = 0.999, schedule: str
 
 def schedule(steps: int | ml_collections.FieldReference, batch_size: int, steps_per_call: int,
              log_every: int, eval_every: int, checkpoint_every: int,
-             data_placement: str = "device") -> dict:
+             data_placement: str = "device", num_seeds: int = 1) -> dict:
   """The run-length sections: train, eval (VEEGAN's protocol: 2,500 samples, 3 std) and
-  checkpoint. Cadences must be multiples of steps_per_call. `data_placement`: "device" keeps
+  checkpoint. Cadences must be multiples of steps_per_call. `num_seeds` > 1 trains seeds
+  seed, seed + 1, ... side by side in one process, vmapped (README, Seeds). `data_placement`: "device" keeps
   the training split on every device, drawn inside the step; "host" streams each call's
   records from the host (image sets with one record per example: cifar10, mnist, celeb_a,
   digits), for sets that should not occupy device memory (README, Images)."""
   return dict(
       train=dict(steps=steps, batch_size=batch_size, steps_per_call=steps_per_call,
-                 log_every=log_every, data_placement=data_placement),
+                 log_every=log_every, data_placement=data_placement, num_seeds=num_seeds),
       eval=dict(every=eval_every, num_samples=2500, hq_threshold=3.0),
       checkpoint=dict(every=checkpoint_every, keep=3),
   )

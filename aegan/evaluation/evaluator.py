@@ -62,6 +62,11 @@ def make_evaluation_draws(method: Method, dataset: Dataset, mesh: jax.sharding.M
                                out_specs=PartitionSpec(DATA_AXIS)))
 
 
+def seed_metric_name(name: str, seed: int) -> str:
+  """`eval/<metric>` of one seed of a several-seed run: `eval/seed<seed>/<metric>`."""
+  return f"eval/seed{seed}/{name.removeprefix('eval/')}"
+
+
 class Evaluator:
   """Evaluates a train state: metrics to the writer and the log, figures under samples/."""
 
@@ -72,12 +77,19 @@ class Evaluator:
     self._draw = make_evaluation_draws(method, dataset, mesh, config.eval.num_samples,
                                        config.eval.get("batch_size", 500))
     self._test_arrays = replicate(dataset.arrays("test"), mesh)
-    self._key = jax.random.PRNGKey(config.seed + 1)
+    self._seed = config.seed
     self._is_image = len(dataset.example_shape) == 3
 
-  def __call__(self, step: int, params, batch_stats) -> tuple[dict[str, float], np.ndarray]:
-    """Metrics of the model at `step` and its samples (uint8 for images), which were scored."""
-    draws = self._draw(params, batch_stats, self._test_arrays, self._key)
+  def __call__(self, step: int, params, batch_stats, seed: int | None = None
+               ) -> tuple[dict[str, float], np.ndarray]:
+    """Metrics of the model at `step` and its samples (uint8 for images), which were scored.
+
+    `seed`: which seed of a several-seed run this is (aegan/train.py): its metrics are written
+    as `eval/seed<i>/...` and its figures as `..._seed<i>.png`, and it draws from the key a
+    single run of config.seed + i would. The returned metrics keep their plain names.
+    """
+    key = jax.random.PRNGKey(self._seed + 1 + (seed or 0))
+    draws = self._draw(params, batch_stats, self._test_arrays, key)
     samples, real, reconstructions = jax.device_get(draws)  # Host numpy: metrics run on one device.
     metrics = {}
     if isinstance(self._dataset, GaussianMixture):
@@ -87,13 +99,15 @@ class Evaluator:
       metrics["eval/recon_l1"] = np.mean(np.abs(real - reconstructions))
       metrics["eval/recon_mse"] = np.mean((real - reconstructions) ** 2)
     metrics = {name: float(value) for name, value in metrics.items()}
-    self._write_figures(step, metrics, samples, real, reconstructions)
-    self._writer.write(step, metrics)
-    logging.info("step %d | %s", step, " ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
+    self._write_figures(step, metrics, samples, real, reconstructions,
+                        "" if seed is None else f"_seed{seed}")
+    written = metrics if seed is None else {seed_metric_name(k, seed): v for k, v in metrics.items()}
+    self._writer.write(step, written)
+    logging.info("step %d | %s", step, " ".join(f"{k} {v:.4g}" for k, v in written.items()))
     return metrics, quantise(samples) if self._is_image else samples
 
-  def _write_figures(self, step, metrics, samples, real, reconstructions) -> None:
-    path = os.path.join(self._samples_dir, f"{{}}_{step:08d}.png")
+  def _write_figures(self, step, metrics, samples, real, reconstructions, suffix) -> None:
+    path = os.path.join(self._samples_dir, f"{{}}_{step:08d}{suffix}.png")
     if isinstance(self._dataset, GaussianMixture):
       plots.scatter_2d(path.format("samples"), samples, self._dataset.means,
                        f"{self._config.method} step {step}: {metrics['eval/modes']:.0f} modes, "
@@ -101,9 +115,9 @@ class Evaluator:
     if not self._is_image:
       return
     grid = plots.image_grid(path.format("samples"), quantise(samples[:GRID_SIZE]))
-    self._writer.write_image(step, "samples", grid)
+    self._writer.write_image(step, f"samples{suffix}", grid)
     if reconstructions is not None:
       pairs = np.stack([real[:GRID_SIZE // 2], reconstructions[:GRID_SIZE // 2]], axis=1)
       grid = plots.image_grid(path.format("reconstructions"),
                               quantise(pairs.reshape((-1,) + pairs.shape[2:])))
-      self._writer.write_image(step, "reconstructions", grid)
+      self._writer.write_image(step, f"reconstructions{suffix}", grid)
