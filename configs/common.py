@@ -17,6 +17,13 @@ def grid() -> dict:
   return dict(name="grid", size=5, spacing=2.0, std=0.05)
 
 
+def mixture_1200d() -> dict:
+  """10 Gaussians, each varying in its own 700 of 1200 coordinates [VEEGAN, Section 5.1];
+  spread, std and the embedding are ours (aegan/data/mixtures.py): means ~ N(0, I), std 0.05."""
+  return dict(name="mixture_1200d", num_modes=10, dim=1200, subspace_dim=700, spread=1.0,
+              std=0.05, embed_seed=0)
+
+
 def mlp(hidden: tuple[int, ...], activation: str = "relu") -> dict:
   return dict(hidden=hidden, activation=activation)
 

@@ -14,7 +14,7 @@ import ml_collections
 import numpy as np
 
 from aegan.data import digits, images
-from aegan.data.mixtures import GaussianMixture, grid, ring
+from aegan.data.mixtures import GaussianMixture, grid, mixture_1200d, ring
 from aegan.data.tfds_images import DatasetNotFoundError
 
 
@@ -32,6 +32,7 @@ class Dataset(Protocol):
 DATASETS = {
     "ring": ring,
     "grid": grid,
+    "mixture_1200d": mixture_1200d,
     "cifar10": images.cifar10,
     "mnist": images.mnist,
     "stacked_mnist": images.stacked_mnist,

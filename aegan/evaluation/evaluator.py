@@ -93,7 +93,7 @@ class Evaluator:
     samples, real, reconstructions = jax.device_get(draws)  # Host numpy: metrics run on one device.
     metrics = {}
     if isinstance(self._dataset, GaussianMixture):
-      metrics.update(mode_metrics(samples, self._dataset.means, self._dataset.std,
+      metrics.update(mode_metrics(samples, self._dataset.means, self._dataset.hq_unit,
                                   threshold=self._config.eval.hq_threshold))
     if reconstructions is not None:
       metrics["eval/recon_l1"] = np.mean(np.abs(real - reconstructions))
@@ -108,7 +108,7 @@ class Evaluator:
 
   def _write_figures(self, step, metrics, samples, real, reconstructions, suffix) -> None:
     path = os.path.join(self._samples_dir, f"{{}}_{step:08d}{suffix}.png")
-    if isinstance(self._dataset, GaussianMixture):
+    if isinstance(self._dataset, GaussianMixture) and self._dataset.example_shape == (2,):
       plots.scatter_2d(path.format("samples"), samples, self._dataset.means,
                        f"{self._config.method} step {step}: {metrics['eval/modes']:.0f} modes, "
                        f"{100 * metrics['eval/hq_fraction']:.1f}% HQ")

@@ -1,7 +1,8 @@
 """Mode counting on Gaussian mixtures (VEEGAN, Srivastava et al. 2017, Section 5.1).
 
-A generated sample is *high quality* if it lies within `threshold` standard deviations of its
-nearest mode mean (3 for the 2-D mixtures, 10 for 1200-D). A mode is *captured* if it is the
+A generated sample is *high quality* if it lies within `threshold` units of its nearest mode
+mean (3 for the 2-D mixtures, 10 for 1200-D); the unit is the standard deviation for the 2-D
+mixtures and std·√700 for 1200-D's 700-D modes (`GaussianMixture.hq_unit`). A mode is *captured* if it is the
 nearest mode of at least one high-quality sample. `mode_kl` is KL(p ‖ uniform) of the
 histogram p of nearest modes over the high-quality samples: 0 when they cover every mode
 evenly, log K when they all sit on one mode, and NaN when there is no high-quality sample.
@@ -14,15 +15,15 @@ import jax.numpy as jnp
 
 
 @functools.partial(jax.jit, static_argnames="threshold")
-def mode_metrics(samples: jax.Array, means: jax.Array, std: float,
+def mode_metrics(samples: jax.Array, means: jax.Array, unit: float,
                  threshold: float = 3.0) -> dict[str, jax.Array]:
   """`eval/modes`, `eval/hq_fraction` and `eval/mode_kl` of `samples` [N, D] against the
-  mixture with `means` [K, D] and per-coordinate standard deviation `std`."""
+  mixture with `means` [K, D]; high quality = within threshold·unit of the nearest mean."""
   squared = (jnp.sum(samples**2, axis=1)[:, None] - 2 * samples @ means.T
              + jnp.sum(means**2, axis=1)[None, :])
   nearest = jnp.argmin(squared, axis=1)
   distance = jnp.sqrt(jnp.maximum(jnp.min(squared, axis=1), 0.0))
-  high_quality = distance <= threshold * std
+  high_quality = distance <= threshold * unit
   num_modes = means.shape[0]
   counts = jnp.zeros(num_modes).at[nearest].add(high_quality.astype(jnp.float32))
   p = counts / jnp.sum(counts)

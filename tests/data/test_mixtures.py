@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from aegan.data import make_dataset
-from aegan.data.mixtures import grid, ring
+from aegan.data.mixtures import grid, mixture_1200d, ring
+from aegan.evaluation.mixtures import mode_metrics
 
 
 def test_ring_geometry():
@@ -43,3 +44,30 @@ def test_make_dataset_reads_config_fields():
   mixture = make_dataset(ml_collections.ConfigDict(dict(name="ring", num_modes=5, radius=3.0, std=0.1)))
   assert mixture.num_modes == 5 and mixture.std == 0.1
   np.testing.assert_allclose(np.linalg.norm(mixture.means, axis=1), 3.0, rtol=1e-6)
+
+
+def test_1200d_modes_vary_in_their_own_700_coordinates_only():
+  mixture = mixture_1200d(num_modes=10, dim=1200, subspace_dim=700, spread=1.0, std=0.05)
+  assert mixture.means.shape == (10, 1200) and mixture.num_modes == 10
+  np.testing.assert_array_equal(mixture.masks.sum(axis=1), 700)
+  assert len({mask.tobytes() for mask in mixture.masks}) == 10  # A different subspace each.
+  np.testing.assert_allclose(mixture.hq_unit, 0.05 * math.sqrt(700))
+  samples, labels = jax.vmap(mixture.sample_labelled, (None, 0))(
+      mixture.arrays("train"), jax.random.split(jax.random.PRNGKey(0), 4_000))
+  samples, labels = np.asarray(samples), np.asarray(labels)
+  residuals = samples - mixture.means[labels]
+  outside = residuals * (1 - mixture.masks[labels])
+  np.testing.assert_array_equal(outside, 0.0)  # Exactly on the mode's affine subspace...
+  inside = residuals[mixture.masks[labels] == 1]
+  np.testing.assert_allclose(inside.std(), 0.05, rtol=0.01)  # ...with the stated std in it.
+  np.testing.assert_allclose(np.bincount(labels, minlength=10) / 4_000, 0.1, atol=0.02)
+
+
+def test_1200d_true_samples_are_high_quality_and_cover_every_mode():
+  mixture = mixture_1200d()
+  samples = jax.vmap(mixture.sample, (None, 0))({}, jax.random.split(jax.random.PRNGKey(1), 2_500))
+  metrics = mode_metrics(samples, mixture.means, mixture.hq_unit, threshold=10.0)
+  assert int(metrics["eval/modes"]) == 10 and float(metrics["eval/hq_fraction"]) == 1.0
+  # Halfway between two means is far outside the 10-unit radius of both.
+  midpoints = (mixture.means[:5] + mixture.means[5:]) / 2
+  assert float(mode_metrics(midpoints, mixture.means, mixture.hq_unit, 10.0)["eval/hq_fraction"]) == 0.0
