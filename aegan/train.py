@@ -2,8 +2,9 @@
 
 One call of the update runs `train.steps_per_call` iterations fused by `lax.scan`, on every
 device at once: `jax.shard_map` over the 1-D `data` mesh, parameters replicated, each device
-drawing and processing its own slice of the global batch, gradients averaged with
-`lax.pmean`. Every random draw comes from per-example keys
+drawing and processing its own slice of the global batch, gradients taken of the global
+batch's loss (`lax.pmean` of the devices' losses). Every random draw comes from
+per-example keys
 
     fold_in(fold_in(fold_in(key, step), repeat), global example index)
 
@@ -136,11 +137,13 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
         def phase_loss(trainable, phase=phase, batch=batch):
           nets = Networks(method.networks, {**params, **trainable}, batch_stats, train=True)
           loss, phase_metrics = phase.loss(nets, batch)
-          return loss, (phase_metrics, nets.batch_stats)
+          # The global batch's loss. Its gradient with respect to the replicated parameters is
+          # then the global-batch gradient: shard_map's autodiff already sums the devices'
+          # contributions (a pmean of the gradients instead would leave them N times too large).
+          return jax.lax.pmean(loss, DATA_AXIS), (phase_metrics, nets.batch_stats)
 
         trainable = {name: params[name] for name in phase.updates}
         grads, (phase_metrics, new_batch_stats) = jax.grad(phase_loss, has_aux=True)(trainable)
-        grads = jax.lax.pmean(grads, DATA_AXIS)
         for name in phase.updates:
           updates, opt_state[name] = optimizers[name].update(grads[name], opt_state[name], params[name])
           params[name] = optax.apply_updates(params[name], updates)
