@@ -11,11 +11,13 @@ between the distribution it labels 1 ("positive") and the one it labels 0 (Goodf
 2014; Sugiyama et al. 2012, "density-ratio estimation by probabilistic classification").
 """
 
+from collections.abc import Callable
 from typing import Literal
 
 import chex
 import jax
 import jax.numpy as jnp
+import optax
 
 AdversarialForm = Literal["non_saturating", "minimax", "log_ratio"]
 
@@ -120,3 +122,114 @@ def gaussian_reconstruction_nll(target: jax.Array, reconstruction: jax.Array) ->
   chex.assert_equal_shape([target, reconstruction])
   dim = target[0].size
   return 0.5 * l2_reconstruction(target, reconstruction) + 0.5 * dim * jnp.log(2.0 * jnp.pi)
+
+
+def bidirectional_generator_loss(encoder_pair_logits: jax.Array, generator_pair_logits: jax.Array,
+                                 form: AdversarialForm) -> jax.Array:
+  """The generator-and-encoder loss of ALI / BiGAN against a joint discriminator D(x, z).
+
+  D labels encoder pairs (x, E(x)) 1 and generator pairs (G(z), z) 0 (the value functions of
+  Dumoulin et al. 2017 and Donahue et al. 2017), so its logit l ≈ log q(x, z) / p(x, z). The generator and
+  encoder play against the flipped labels, each pair set with the chosen adversarial form A:
+
+      L = A(l(G(z), z)) + A(-l(x, E(x)))
+
+  Negating the encoder pairs' logit swaps their labels. With "non_saturating" (BiGAN trains
+  with the labels inverted; the ALI authors' code, ali/bricks.py `compute_losses`)
+      L = E[softplus(-l(G(z), z))] + E[softplus(l(x, E(x)))];
+  "minimax" is minus the discriminator's loss, and "log_ratio" is E[l(x, E(x))] - E[l(G(z), z)].
+
+  Args:
+    encoder_pair_logits: [batch] logits of D on (x, E(x)), the pairs it labels 1.
+    generator_pair_logits: [batch] logits of D on (G(z), z), the pairs it labels 0.
+    form: the adversarial form, one of ADVERSARIAL_FORMS.
+  """
+  return (generator_adversarial_loss(generator_pair_logits, form)
+          + generator_adversarial_loss(-encoder_pair_logits, form))
+
+
+def _global_batch_mean(values: jax.Array, axis_name: str | None) -> jax.Array:
+  """Mean over the leading (batch) axis, and over the devices mapped along `axis_name`."""
+  mean = jnp.mean(values, axis=0)
+  return mean if axis_name is None else jax.lax.pmean(mean, axis_name)
+
+
+def batch_gaussian_kl(codes: jax.Array, axis_name: str | None = None,
+                      epsilon: float = 1e-8) -> jax.Array:
+  """KL(N(m, diag s²) ‖ N(0, I)) of the diagonal Gaussian fitted to a batch of codes.
+
+  AGE's divergence between a distribution of codes and the prior (Ulyanov et al. 2017, Section 3):
+  with m_j and s_j² the batch mean and (population, 1/N, as the authors' code) variance of code
+  dimension j,
+
+      KL = Σ_j [ (s_j² + m_j² - 1) / 2 - log s_j ],
+
+  summed over the M code dimensions; zero iff every dimension has mean 0 and variance 1.
+  The AGE authors' code (src/losses.py, KLN01Loss 'qp') differs in two ways we do not copy: it
+  averages over the dimensions (our value is M times larger, which rescales the reconstruction
+  weights) and it puts the variance where the formula has the standard deviation, i.e.
+  (v_j² + m_j²)/2 - log v_j - 1/2 with v_j = s_j².
+
+  Args:
+    codes: [batch, M] codes.
+    axis_name: inside a function mapped over the data-parallel axis, its name: the mean and
+      variance are then those of the global batch (first and second moments averaged over the
+      devices with `pmean`, as synchronised BatchNorm does), so the KL is the same on 1 or N
+      devices. None: the batch given is the whole batch.
+    epsilon: added to s_j² inside the log, so a collapsed dimension gives a large, finite KL.
+  """
+  chex.assert_rank(codes, 2)
+  mean = _global_batch_mean(codes, axis_name)
+  variance = _global_batch_mean(jnp.square(codes - mean), axis_name)
+  return jnp.sum(0.5 * (variance + jnp.square(mean) - 1.0) - 0.5 * jnp.log(variance + epsilon))
+
+
+def wasserstein_critic_loss(real_scores: jax.Array, fake_scores: jax.Array) -> jax.Array:
+  """The critic's side of the Wasserstein-1 estimate  L = E[f(G(z))] - E[f(x)].
+
+  Minimising it over a (softly) 1-Lipschitz critic f makes -L the Kantorovich-Rubinstein dual
+  estimate of W1(p_data, p_G) (Arjovsky et al. 2017, Eq. 3; Gulrajani et al. 2017, Eq. 3 without
+  its penalty, see `gradient_penalty`). Scores are unbounded critic outputs, not logits.
+
+  Args:
+    real_scores: [batch] or [batch, 1] critic outputs f(x) on data.
+    fake_scores: [batch] or [batch, 1] critic outputs f(G(z)) on samples.
+  """
+  chex.assert_rank([real_scores, fake_scores], {1, 2})
+  return jnp.mean(fake_scores) - jnp.mean(real_scores)
+
+
+def wasserstein_generator_loss(fake_scores: jax.Array) -> jax.Array:
+  """The generator's side of the Wasserstein-1 estimate  L = -E[f(G(z))].
+
+  Gulrajani et al. 2017, Algorithm 1, line 11 (E[f(x)] does not depend on the generator).
+  """
+  chex.assert_rank(fake_scores, {1, 2})
+  return -jnp.mean(fake_scores)
+
+
+def gradient_penalty(critic: Callable[[jax.Array], jax.Array], points: jax.Array,
+                     target_norm: float = 1.0) -> jax.Array:
+  """Two-sided gradient penalty  P = E_i[(‖∇_x f(x̂_i)‖₂ - target_norm)²].
+
+  WGAN-GP's soft 1-Lipschitz constraint, taken at random interpolates x̂ = εx + (1-ε)G(z)
+  between data and samples (Gulrajani et al. 2017, Eq. 3; the critic loss adds λ·P, λ = 10).
+  The norm is over every non-batch axis of x̂. Each example's gradient is the gradient of the
+  summed scores, exact when the critic scores every example independently (no BatchNorm:
+  the reason WGAN-GP's critic has none). A zero gradient gets a zero (not NaN) penalty
+  gradient, via `optax.safe_norm`.
+
+  Args:
+    critic: [batch, ...] -> [batch] scores; differentiable in its input.
+    points: [batch, ...] the points x̂ at which the gradient is penalised.
+    target_norm: the gradient norm the penalty pulls toward (1 for a 1-Lipschitz critic).
+  """
+
+  def summed_scores(x: jax.Array) -> jax.Array:
+    scores = critic(x)
+    chex.assert_shape(scores, (points.shape[0],))
+    return jnp.sum(scores)
+
+  gradients = jax.grad(summed_scores)(points)
+  norms = optax.safe_norm(gradients.reshape(points.shape[0], -1), 0.0, axis=1)
+  return jnp.mean(jnp.square(norms - target_norm))

@@ -5,6 +5,8 @@ units for the encoder, generator and data discriminator, Adam β1 0.5, batch 500
 iterations, cosine decay), the code discriminator of the image configs (3 x 750 LeakyReLU, no
 BatchNorm), a 2-D latent [ours: the data's dimension], λ = 1 on the L1 reconstruction, the
 objective's log-ratio adversarial form and 2 encoder/generator updates per discriminator update.
+A schedule counts its optimizer's updates, so the encoder's and generator's cosines span
+2 x `train.steps` updates and every rate reaches 0 at the end of the run.
 """
 
 import ml_collections
@@ -14,7 +16,8 @@ from configs import common
 
 def get_config() -> ml_collections.ConfigDict:
   steps = ml_collections.FieldReference(10_000)
-  adam = lambda lr: common.adam(lr, schedule="cosine", decay_steps=steps)
+  generator_updates = ml_collections.FieldReference(2)
+  adam = lambda lr, updates=1: common.adam(lr, schedule="cosine", decay_steps=steps * updates)
   return ml_collections.ConfigDict(dict(
       method="alpha_gan",
       seed=0,
@@ -27,9 +30,10 @@ def get_config() -> ml_collections.ConfigDict:
           discriminator=common.mlp((128, 128)),
           code_discriminator=common.code_discriminator(),
       ),
-      loss=dict(reconstruction_weight=1.0, adversarial_form="log_ratio", generator_updates=2,
+      loss=dict(reconstruction_weight=1.0, adversarial_form="log_ratio", generator_updates=generator_updates,
                 code_discriminator=True, discriminate_samples=True),
-      optimizer=dict(encoder=adam(1e-3), generator=adam(1e-3), discriminator=adam(1e-3),
+      optimizer=dict(encoder=adam(1e-3, generator_updates), generator=adam(1e-3, generator_updates),
+                     discriminator=adam(1e-3),
                      code_discriminator=adam(1e-3)),
       **common.schedule(steps=steps, batch_size=500, steps_per_call=100, log_every=500,
                         eval_every=2_000, checkpoint_every=2_000),

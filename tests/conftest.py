@@ -13,6 +13,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from configs import alpha_gan_ring, gan_ring, veegan_ring  # pylint: disable=wrong-import-position
+from configs import age_ring, ali_ring, bigan_ring  # pylint: disable=wrong-import-position
+from configs import unrolled_gan_ring, wgan_gp_ring  # pylint: disable=wrong-import-position
 
 
 def tiny(config: ml_collections.ConfigDict, steps: int = 20, steps_per_call: int = 10,
@@ -43,3 +45,28 @@ def tiny_gan() -> ml_collections.ConfigDict:
 @pytest.fixture
 def tiny_alpha_gan() -> ml_collections.ConfigDict:
   return tiny(alpha_gan_ring.get_config())
+
+
+@pytest.fixture
+def tiny_wgan_gp() -> ml_collections.ConfigDict:
+  return tiny(wgan_gp_ring.get_config())
+
+
+@pytest.fixture
+def tiny_unrolled_gan() -> ml_collections.ConfigDict:
+  return tiny(unrolled_gan_ring.get_config())
+
+
+@pytest.fixture
+def tiny_ali() -> ml_collections.ConfigDict:
+  return tiny(ali_ring.get_config())
+
+
+@pytest.fixture
+def tiny_bigan() -> ml_collections.ConfigDict:
+  return tiny(bigan_ring.get_config())
+
+
+@pytest.fixture
+def tiny_age() -> ml_collections.ConfigDict:
+  return tiny(age_ring.get_config())

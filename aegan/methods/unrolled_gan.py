@@ -1,0 +1,124 @@
+"""Unrolled GAN (Metz, Poole, Pfau, Sohl-Dickstein 2017, arXiv 1611.02163): the generator plays
+against the discriminator as it will be after K more updates, differentiating through them.
+
+Networks: generator G: z -> x, discriminator D: x -> logit (1 = data), as in `aegan.methods.gan`.
+Phases per iteration:
+  1. discriminator:  L_D(θ_D) = -E[log σ(D(x))] - E[log(1 - σ(D(G(z))))]   (the plain GAN's)
+  2. generator:      L_G = A(D(G(z); θ_D^K)), with
+         θ_D^0 = θ_D,   θ_D^{k+1} = θ_D^k - η ∇_{θ_D} L_D(θ_D^k; θ_G),   k < K,
+     A the adversarial form (`config.loss.adversarial_form`, non-saturating by default) and
+     K = `config.loss.unrolling_steps` (Metz et al. 2017, Eqs. 6-7). The gradient follows
+     θ_G through G(z) and through every unrolled step, θ_D^K(θ_G): the paper's full
+     ("second-order") version, not the first-order one that treats θ_D^K as a constant. The
+     unroll is a `jax.lax.scan` inside the generator's loss. K = 0 is exactly the plain GAN's
+     generator loss.
+
+Choices, ours (the paper unrolls the discriminator's own optimizer, Adam, continuing from its
+current moments, which a loss here cannot see):
+- The unrolled updates are plain gradient descent with learning rate η =
+  `config.loss.unrolling_learning_rate` (default: the discriminator's base learning rate).
+  Adam restarted from a fresh state is not a usable substitute: its first steps are
+  η·g/(√(g²) + ε) ≈ η·sign(g) per parameter, whose derivative with respect to g, and so with
+  respect to θ_G, vanishes except where g ≈ 0, where it blows up; measured on
+  configs/unrolled_gan_ring.py, the generator's gradient through 5 fresh-Adam steps (optax,
+  the discriminator's own settings) is NaN in every entry at the first iteration (ReLU units
+  with exactly zero gradient put √0 in the backward pass; optax's eps_root > 0 avoids the NaN,
+  not the vanishing derivative). Gradient descent is the update whose
+  unroll carries the second-order signal the method is built on. η is constant: the real
+  discriminator's learning-rate schedule is not followed. `unrolled_discriminator_params`
+  itself takes any optax optimizer.
+- Every unrolled step uses the generator step's own batch: the same real x and the same G(z)
+  (the unroll's loss is a deterministic function of θ_G, as Eq. 6 writes it).
+- Each unrolled step's gradient is the gradient of the global batch's discriminator loss
+  (averaged over the data-parallel devices), as the real discriminator update is, so the
+  unroll is the same on 1 or N devices.
+- BatchNorm statistics that the unrolled discriminator computes are discarded (the generator
+  phase keeps only the generator's).
+"""
+
+import dataclasses
+
+import jax
+import ml_collections
+import optax
+
+from aegan import losses
+from aegan.methods import gan
+from aegan.methods.base import Batch, Method, Networks, Params, Phase
+from aegan.parallel import DATA_AXIS
+
+
+def _mean_over_devices(value: jax.Array) -> jax.Array:
+  """`value` averaged over the data-parallel devices when called inside the mapped train step
+  (the global batch's loss), unchanged outside it (the batch given is the whole batch).
+
+  The unroll differentiates this averaged loss rather than averaging a per-device gradient:
+  inside `jax.shard_map` (which checks replication) the gradient with respect to replicated
+  parameters is already summed over the devices, so the gradient of the averaged loss is the
+  global batch's mean gradient (tests/test_train.py checks 1 against 4 devices).
+  """
+  try:
+    jax.lax.axis_size(DATA_AXIS)
+  except NameError:
+    return value
+  return jax.lax.pmean(value, DATA_AXIS)
+
+
+def with_discriminator_params(nets: Networks, discriminator_params: Params) -> Networks:
+  """`nets` with the discriminator's parameters replaced (its BatchNorm updates go to a copy)."""
+  return Networks(nets.modules, {**nets.params, "discriminator": discriminator_params},
+                  nets.batch_stats, nets.train)
+
+
+def unrolled_discriminator_params(nets: Networks, x_real: jax.Array, x_fake: jax.Array,
+                                  steps: int, optimizer: optax.GradientTransformation) -> Params:
+  """θ_D^K: `steps` differentiable updates by `optimizer`, from a fresh optimizer state, of the
+  logistic discriminator loss on (x_real, x_fake) from `nets.params["discriminator"]`; θ_D
+  itself for `steps` = 0."""
+  initial = nets.params["discriminator"]
+  if steps == 0:
+    return initial
+
+  def discriminator_loss(params: Params) -> jax.Array:
+    unrolled = with_discriminator_params(nets, params)
+    loss = losses.logistic_discriminator_loss(unrolled("discriminator", x_real),
+                                              unrolled("discriminator", x_fake))
+    return _mean_over_devices(loss)
+
+  def update(carry, _):
+    params, optimizer_state = carry
+    grads = jax.grad(discriminator_loss)(params)
+    updates, optimizer_state = optimizer.update(grads, optimizer_state, params)
+    return (optax.apply_updates(params, updates), optimizer_state), None
+
+  (final, _), _ = jax.lax.scan(update, (initial, optimizer.init(initial)), length=steps)
+  return final
+
+
+def unrolling_optimizer(config: ml_collections.ConfigDict) -> optax.GradientTransformation:
+  """Gradient descent with `config.loss.unrolling_learning_rate` (default: the discriminator's
+  base learning rate): the unroll's update (see the module docstring for why not Adam)."""
+  learning_rate = config.loss.get("unrolling_learning_rate")
+  if learning_rate is None:
+    learning_rate = config.optimizer.discriminator.learning_rate
+  return optax.sgd(learning_rate)
+
+
+def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> Method:
+  """The GAN of `aegan.methods.gan` with its generator phase replaced by the unrolled one."""
+  gan_method = gan.make(config, example_shape)
+  form, steps = config.loss.adversarial_form, config.loss.unrolling_steps
+  optimizer = unrolling_optimizer(config)
+
+  def generator_loss(nets: Networks, batch: Batch):
+    x_gen = gan_method.generate(nets, batch)
+    unrolled = nets
+    if steps:
+      unrolled = with_discriminator_params(
+          nets, unrolled_discriminator_params(nets, batch["x"], x_gen, steps, optimizer))
+    loss = losses.generator_adversarial_loss(unrolled("discriminator", x_gen), form)
+    return loss, {"generator_loss": loss}
+
+  discriminator_phase, _ = gan_method.phases
+  return dataclasses.replace(
+      gan_method, phases=(discriminator_phase, Phase("generator", ("generator",), generator_loss)))
