@@ -43,6 +43,7 @@ from aegan.evaluation.evaluator import seed_metric_name
 from aegan.methods import Method, Networks, init_variables, make_method
 from aegan.optimizers import make_optimizer
 from aegan.parallel import DATA_AXIS, data_mesh, data_parallel, replicate
+from aegan.preemption import Preempted, StopRequests
 from aegan.sampling import sample_batch
 from aegan.writers import MetricWriter, finite_or_none
 
@@ -201,7 +202,12 @@ def _format_duration(seconds: float) -> str:
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[str, float]:
   """Trains `config` in `workdir` (resuming its newest checkpoint) and returns the final
-  evaluation metrics, also written to `workdir/results.json`."""
+  evaluation metrics, also written to `workdir/results.json`.
+
+  Raises:
+    Preempted: SIGTERM or SIGINT arrived; the step reached after the current call was
+      checkpointed and the logs flushed (aegan/preemption.py).
+  """
   mesh = data_mesh()
   configuration.validate(config, mesh.size)
   configuration.check_matches_workdir(config, workdir)
@@ -234,22 +240,28 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   evaluate = functools.partial(_evaluate_seeds, evaluator, writer, num_seeds)
 
   last_time, last_step = time.perf_counter(), step
-  while step < total:
-    state, metrics = update(state, next(data))
-    step += config.train.steps_per_call
-    if step % config.train.log_every == 0 or step == total:
-      metrics = {f"train/{k}": float(np.mean(v)) for k, v in metrics.items()}  # Mean over seeds.
-      now = time.perf_counter()
-      rate = (step - last_step) / (now - last_time)
-      last_time, last_step = now, step
-      writer.write(step, metrics)
-      logging.info("step %d/%d | %.1f it/s | ETA %s | %s", step, total, rate,
-                   _format_duration((total - step) / rate),
-                   " ".join(f"{k.removeprefix('train/')} {v:.4g}" for k, v in metrics.items()))
-    if step % config.checkpoint.every == 0 or step == total:
-      checkpointer.save(step, state)
-    if step % config.eval.every == 0 and step != total:
-      evaluate(step, state)
+  with StopRequests() as stop:  # SIGTERM/SIGINT: checkpoint after this call and stop.
+    while step < total:
+      state, metrics = update(state, next(data))
+      step += config.train.steps_per_call
+      if step % config.train.log_every == 0 or step == total:
+        metrics = {f"train/{k}": float(np.mean(v)) for k, v in metrics.items()}  # Mean over seeds.
+        now = time.perf_counter()
+        rate = (step - last_step) / (now - last_time)
+        last_time, last_step = now, step
+        writer.write(step, metrics)
+        logging.info("step %d/%d | %.1f it/s | ETA %s | %s", step, total, rate,
+                     _format_duration((total - step) / rate),
+                     " ".join(f"{k.removeprefix('train/')} {v:.4g}" for k, v in metrics.items()))
+      checkpoint_due = step % config.checkpoint.every == 0 or step == total
+      if checkpoint_due or stop.requested:
+        checkpointer.save(step, state)
+      if stop.requested:
+        checkpointer.close()  # Waits for the save.
+        writer.close()
+        raise Preempted(stop.requested, step, workdir)
+      if step % config.eval.every == 0 and step != total:
+        evaluate(step, state)
 
   results, samples = evaluate(step, state)
   np.savez(os.path.join(workdir, "samples", "final.npz"), x=samples)

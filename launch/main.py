@@ -9,6 +9,10 @@ an unknown method or dataset, a batch the devices cannot split, non-positive ste
 rates, a config that differs from the workdir's run, an image dataset not prepared on this
 machine) is reported in one line on stderr with
 exit status 2, before anything is compiled.
+
+SIGTERM or SIGINT (a preemption, Ctrl-C) stops the run after the current call: the step it
+reached is checkpointed, the logs are flushed, a line says where to resume, and the exit
+status is 0; running the same command again continues to the same final parameters.
 """
 
 import logging as std_logging
@@ -23,6 +27,7 @@ from ml_collections import config_flags  # pylint: disable=wrong-import-position
 
 from aegan import configuration, train  # pylint: disable=wrong-import-position
 from aegan.data import DatasetNotFoundError  # pylint: disable=wrong-import-position
+from aegan.preemption import Preempted  # pylint: disable=wrong-import-position
 
 
 def _fail(message: str) -> None:
@@ -72,6 +77,8 @@ def main(argv: list[str]) -> None:
     train.train_and_evaluate(_CONFIG.value, workdir)
   except (configuration.ConfigError, DatasetNotFoundError) as error:
     _fail(str(error))
+  except Preempted as stopped:  # A clean stop, not a failure: the run resumes from here.
+    print(stopped, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -134,3 +135,32 @@ def test_veegan_cifar_trains_on_a_locally_built_cifar10(tmp_path):
   for name in ("samples", "reconstructions"):
     for step in (2, 4):
       assert (workdir / "samples" / f"{name}_{step:08d}.png").stat().st_size > 1000
+
+
+def test_sigterm_checkpoints_and_the_rerun_ends_like_an_uninterrupted_run(tmp_path):
+  args = ["--config.train.steps=2000", *TINY, "--config.train.log_every=50",
+          "--config.eval.every=1000", "--config.checkpoint.every=1000"]
+  assert run(f"--workdir={tmp_path / 'uninterrupted'}", *args).returncode == 0
+
+  workdir = tmp_path / "preempted"
+  env = dict(os.environ, JAX_NUM_CPU_DEVICES="4")
+  process = subprocess.Popen([sys.executable, MAIN, f"--workdir={workdir}", *args], cwd=REPO,
+                             env=env, stderr=subprocess.PIPE, text=True)
+  log = []
+  for line in process.stderr:  # Preempt once training has made progress, mid-run.
+    log.append(line)
+    if "step 300/2000" in line:
+      process.send_signal(signal.SIGTERM)
+  assert process.wait(timeout=300) == 0, "".join(log)
+  message = [line for line in log if "stopped by SIGTERM at step" in line]
+  assert message and "run the same command again to resume" in message[0], "".join(log)
+  stopped_at = int(message[0].split("at step ")[1].split(":")[0])
+  assert 300 <= stopped_at < 2000 and str(stopped_at) in os.listdir(workdir / "checkpoints")
+  assert not (workdir / "results.json").exists()
+
+  result = run(f"--workdir={workdir}", *args)
+  assert result.returncode == 0 and f"resuming from step {stopped_at}" in result.stderr
+  finals = [np.load(tmp_path / name / "samples" / "final.npz")["x"] for name in ("uninterrupted", "preempted")]
+  np.testing.assert_array_equal(finals[0], finals[1])
+  assert (json.load(open(tmp_path / "uninterrupted" / "results.json"))
+          == json.load(open(workdir / "results.json")))
