@@ -23,5 +23,5 @@ setuptools.setup(
         "pillow>=10",  # decoding tfds Image features; CelebA crop and resize.
         "scikit-learn>=1.3",  # its bundled 8x8 digits: the offline stacked_digits data set.
     ],
-    extras_require={"test": ["pytest>=8"]},
+    extras_require={"test": ["pytest>=8", "scikit-image>=0.22", "scipy>=1.11"]},
 )
