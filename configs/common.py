@@ -103,11 +103,13 @@ def image_schedule(steps: int | ml_collections.FieldReference, batch_size: int =
                    checkpoint_every: int = 5_000, eval_samples: int = 1_000,
                    data_placement: str = "device") -> dict:
   """Run-length sections for image experiments: `eval_samples` samples and held-out
-  reconstructions per evaluation, generated `eval.batch_size` at a time. One iteration per
+  reconstructions per evaluation, generated `eval.batch_size` at a time; MS-SSIM diversity over
+  1,000 random pairs of samples and of held-out images (α-GAN's protocol; PAPERS.md). One iteration per
   dispatch: conv layers inside a fused `lax.scan` loop run ~12x slower on XLA:CPU."""
   sections = schedule(steps, batch_size, steps_per_call, log_every, eval_every, checkpoint_every,
                       data_placement)
-  sections["eval"] = dict(every=eval_every, num_samples=eval_samples, batch_size=250)
+  sections["eval"] = dict(every=eval_every, num_samples=eval_samples, batch_size=250,
+                          ms_ssim_pairs=1_000)
   return sections
 
 

@@ -4,7 +4,10 @@ Generated samples are drawn from the eval key, one key per global sample index, 
 `data` mesh, in chunks of `config.eval.batch_size`, with every network in evaluation mode
 (BatchNorm running averages). Then, by dataset:
 - Gaussian mixtures: `eval/modes`, `eval/hq_fraction`, `eval/mode_kl` and a scatter plot;
-- images: a PNG grid of samples (also in TensorBoard).
+- images: a PNG grid of samples (also in TensorBoard) and, with `eval.ms_ssim_pairs` > 0, the
+  diversity `eval/ms_ssim` (mean MS-SSIM of that many random pairs of distinct samples,
+  quantised to uint8; lower = more diverse; aegan/evaluation/ms_ssim.py) next to the same for
+  held-out real images, `eval/ms_ssim_real`, each with its standard error (`_stderr`).
 Methods with an encoder or reconstructor also reconstruct as many held-out examples (the
 dataset's test split): `eval/recon_l1` = mean |x - x_rec| and `eval/recon_mse` = mean
 (x - x_rec)², both per element on the [-1, 1] data scale, and, for images, a PNG grid of
@@ -25,6 +28,7 @@ from aegan import plots
 from aegan.data import Dataset
 from aegan.data.mixtures import GaussianMixture
 from aegan.evaluation.mixtures import mode_metrics
+from aegan.evaluation.ms_ssim import pairwise_ms_ssim
 from aegan.methods import Method, Networks
 from aegan.parallel import DATA_AXIS, replicate
 from aegan.sampling import sample_batch
@@ -78,6 +82,7 @@ class Evaluator:
                                        config.eval.get("batch_size", 500))
     self._test_arrays = replicate(dataset.arrays("test"), mesh)
     self._seed = config.seed
+    self._ms_ssim_pairs = config.eval.get("ms_ssim_pairs", 0)
     self._is_image = len(dataset.example_shape) == 3
 
   def __call__(self, step: int, params, batch_stats, seed: int | None = None
@@ -95,6 +100,10 @@ class Evaluator:
     if isinstance(self._dataset, GaussianMixture):
       metrics.update(mode_metrics(samples, self._dataset.means, self._dataset.hq_unit,
                                   threshold=self._config.eval.hq_threshold))
+    if self._is_image and self._ms_ssim_pairs:
+      for name, images in (("eval/ms_ssim", samples), ("eval/ms_ssim_real", real)):
+        mean, stderr = pairwise_ms_ssim(quantise(images), key, self._ms_ssim_pairs, 255.0)
+        metrics[name], metrics[f"{name}_stderr"] = mean, stderr
     if reconstructions is not None:
       metrics["eval/recon_l1"] = np.mean(np.abs(real - reconstructions))
       metrics["eval/recon_mse"] = np.mean((real - reconstructions) ** 2)

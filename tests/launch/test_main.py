@@ -130,6 +130,8 @@ def test_veegan_cifar_trains_on_a_locally_built_cifar10(tmp_path):
   assert result.returncode == 0, result.stderr
   results = json.load(open(workdir / "results.json"))
   assert results["step"] == 4 and 0 < results["eval/recon_mse"] < 4 and 0 < results["eval/recon_l1"] < 2
+  assert 0 <= results["eval/ms_ssim"] <= 1 and 0 <= results["eval/ms_ssim_real"] <= 1
+  assert results["eval/ms_ssim_stderr"] >= 0
   samples = np.load(workdir / "samples" / "final.npz")["x"]
   assert samples.shape == (40, 32, 32, 3) and samples.dtype == np.uint8
   for name in ("samples", "reconstructions"):
