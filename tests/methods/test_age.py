@@ -1,0 +1,173 @@
+"""AGE: unit-sphere codes, both losses against the paper's equations computed by hand, batch
+statistics of the global batch under data parallelism, and a short run of each config."""
+
+import importlib
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.sharding import NamedSharding, PartitionSpec
+
+from aegan import configuration, train
+from aegan.configuration import ConfigError
+from aegan.methods import Networks, init_variables, make_method
+from aegan.parallel import DATA_AXIS, data_mesh, replicate
+from tests.conftest import tiny
+
+
+def setup(config, batch_size=9):
+  method = make_method(config, (2,))
+  params, _ = init_variables(method, jax.random.PRNGKey(0))
+  keys = jax.random.split(jax.random.PRNGKey(1), batch_size)
+  batch = {"x": jax.random.normal(keys[0], (batch_size, 2)), **jax.vmap(method.sample_noise)(keys)}
+  return method, params, batch
+
+
+def apply(method, params, name, *inputs):
+  return np.asarray(method.networks[name].apply({"params": params[name]}, *inputs), np.float64)
+
+
+def phase_loss(method, phase, params, batch):
+  return method.phases[phase].loss(Networks(method.networks, params, {}, train=True), batch)
+
+
+def unit(v):
+  return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def kl_by_hand(codes):
+  """Σ_j (s_j² + m_j² - 1)/2 - log s_j of the Gaussian fitted to the rows of `codes`."""
+  mean, var = codes.mean(axis=0), codes.var(axis=0)
+  return np.sum((var + mean**2 - 1) / 2 - 0.5 * np.log(var))
+
+
+def test_phases_and_unit_sphere_codes(tiny_age):
+  method, params, batch = setup(tiny_age)
+  assert [(p.name, p.updates, p.repeat) for p in method.phases] == [
+      ("encoder", ("encoder",), 1), ("generator", ("generator",), tiny_age.loss.generator_updates)]
+  assert set(method.networks) == {"encoder", "generator"}  # No discriminator.
+  np.testing.assert_allclose(np.linalg.norm(batch["z"], axis=1), 1.0, rtol=1e-6)
+  # Reconstructions go through codes on the sphere: G(E(x) / ‖E(x)‖).
+  nets = Networks(method.networks, params, {}, train=False)
+  code = unit(apply(method, params, "encoder", batch["x"]))
+  np.testing.assert_allclose(method.reconstruct(nets, batch),
+                             apply(method, params, "generator", code), rtol=1e-5, atol=1e-6)
+
+
+def test_encoder_loss_by_hand(tiny_age):
+  tiny_age.loss.reconstruction_weight = 3.0
+  method, params, batch = setup(tiny_age)
+  z_real = unit(apply(method, params, "encoder", batch["x"]))
+  z_fake = unit(apply(method, params, "encoder", apply(method, params, "generator", batch["z"])))
+  x_rec = apply(method, params, "generator", z_real)
+  l1 = np.mean(np.sum(np.abs(np.asarray(batch["x"]) - x_rec), axis=1))
+  # L_E = Δ(E(x)) - Δ(E(G(z))) + λ E‖x - G(E(x))‖₁
+  expected = kl_by_hand(z_real) - kl_by_hand(z_fake) + 3.0 * l1
+  loss, metrics = phase_loss(method, 0, params, batch)
+  np.testing.assert_allclose(metrics["kl_real"], kl_by_hand(z_real), rtol=1e-4)
+  np.testing.assert_allclose(metrics["kl_fake"], kl_by_hand(z_fake), rtol=1e-4)
+  np.testing.assert_allclose(metrics["reconstruction_l1"], l1, rtol=1e-5)
+  np.testing.assert_allclose(loss, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_generator_loss_by_hand(tiny_age):
+  tiny_age.loss.latent_reconstruction_weight = 7.0
+  method, params, batch = setup(tiny_age)
+  z = np.asarray(batch["z"], np.float64)
+  z_fake = unit(apply(method, params, "encoder", apply(method, params, "generator", batch["z"])))
+  latent = np.mean(np.sum((z - z_fake) ** 2, axis=1))
+  # L_G = Δ(E(G(z))) + μ E‖z - E(G(z))‖²; on the sphere ‖z - ẑ‖² = 2 - 2 cos(z, ẑ).
+  np.testing.assert_allclose(latent, np.mean(2 - 2 * np.sum(z * z_fake, axis=1)), rtol=1e-6)
+  loss, metrics = phase_loss(method, 1, params, batch)
+  np.testing.assert_allclose(metrics["latent_reconstruction"], latent, rtol=1e-5)
+  np.testing.assert_allclose(loss, kl_by_hand(z_fake) + 7.0 * latent, rtol=1e-4)
+
+
+def test_the_encoder_pushes_fake_codes_away_and_real_codes_toward_the_prior(tiny_age):
+  """The gradient of L_E is that of Δ(real) minus that of Δ(fake), plus λ times the L1's."""
+  method, params, batch = setup(tiny_age)
+  grad_of = lambda metric: jax.grad(lambda p: phase_loss(method, 0, p, batch)[1][metric])(params)["encoder"]
+  total, real, fake, rec = (grad_of(m) for m in ("encoder_loss", "kl_real", "kl_fake", "reconstruction_l1"))
+  weight = tiny_age.loss.reconstruction_weight
+  jax.tree.map(lambda t, r, f, l: np.testing.assert_allclose(t, r - f + weight * l, rtol=1e-3, atol=1e-5),
+               total, real, fake, rec)
+
+
+@pytest.mark.parametrize("phase", [0, 1])
+def test_the_loss_on_four_devices_is_the_global_batch_loss(tiny_age, phase):
+  """Inside shard_map each device holds 8 of 32 examples, and its loss is the whole batch's,
+  not the loss of its own shard (which a per-device batch Gaussian would give)."""
+  assert jax.device_count() >= 4, "run the tests with JAX_NUM_CPU_DEVICES=4"
+  method, params, batch = setup(tiny_age, batch_size=32)
+  mesh = data_mesh(jax.devices()[:4])
+  per_device = lambda p, b: phase_loss(method, phase, p, b)[0]
+  mapped = jax.jit(jax.shard_map(per_device, mesh=mesh, in_specs=(PartitionSpec(), PartitionSpec(DATA_AXIS)),
+                                 out_specs=PartitionSpec()))
+  whole = phase_loss(method, phase, params, batch)[0]
+  sharded = jax.device_put(batch, NamedSharding(mesh, PartitionSpec(DATA_AXIS)))
+  np.testing.assert_allclose(mapped(replicate(params, mesh), sharded), whole, rtol=1e-5)
+  shard_losses = [phase_loss(method, phase, params, jax.tree.map(lambda a, i=i: a[8 * i:8 * i + 8], batch))[0]
+                  for i in range(4)]
+  assert abs(float(np.mean(shard_losses)) - float(whole)) > 1e-3
+
+
+def test_one_and_four_devices_take_the_same_sgd_steps(tiny_age):
+  """With plain SGD (no normalisation by Adam to hide a scale) the updates, hence the global
+  batch's gradients, are the same on 1 and 4 devices."""
+  assert jax.device_count() >= 4, "run the tests with JAX_NUM_CPU_DEVICES=4"
+  for name in tiny_age.optimizer:
+    tiny_age.optimizer[name] = dict(name="sgd", learning_rate=1e-2, momentum=None)
+  method, dataset, optimizers = train.build(tiny_age)
+  initial = jax.device_get(train.init_state(method, optimizers, tiny_age.seed))
+  finals = []
+  for devices in (jax.devices()[:1], jax.devices()[:4]):
+    mesh = data_mesh(devices)
+    update = train.make_update(method, optimizers, dataset, mesh, tiny_age.train.batch_size, 2)
+    state = replicate(initial, mesh)
+    for _ in range(3):
+      state, metrics = update(state, {})
+    finals.append(jax.device_get((state.params, metrics)))
+  # Each parameter's displacement agrees to 0.1% (a gradient scaled by the device count
+  # would be 300% off), and the metrics (global-batch values) agree.
+  for one, four, start in zip(jax.tree.leaves(finals[0][0]), jax.tree.leaves(finals[1][0]),
+                              jax.tree.leaves(initial.params)):
+    moved = np.linalg.norm(one - start)
+    assert moved > 1e-4
+    assert np.linalg.norm(four - one) < 1e-3 * moved
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4), finals[0][1], finals[1][1])
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("loss.generator_updates", 0, "config.loss.generator_updates must be a positive integer"),
+    ("loss.reconstruction_weight", -1.0, "config.loss.reconstruction_weight must be >= 0"),
+    ("loss.latent_reconstruction_weight", -1.0, "config.loss.latent_reconstruction_weight must be >= 0"),
+    ("model.latent_dim", 1, "config.model.latent_dim must be >= 2"),
+])
+def test_bad_fields_are_refused_in_one_line(tiny_age, field, value, expected):
+  section, name = field.split(".")
+  tiny_age[section][name] = value
+  with pytest.raises(ConfigError) as error:
+    configuration.validate(tiny_age, 1)
+  assert expected in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["age_ring", "age_grid", "age_1200d"])
+def test_config_trains(name):
+  """Each shipped config, with tiny networks, validates and trains two calls on 4 devices."""
+  config = tiny(importlib.import_module(f"configs.{name}").get_config())
+  configuration.validate(config, 4)
+  method, dataset, optimizers = train.build(config)
+  initial = jax.device_get(train.init_state(method, optimizers, config.seed))
+  mesh = data_mesh(jax.devices()[:4])
+  update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size, 10)
+  state = replicate(initial, mesh)
+  for _ in range(2):
+    state, metrics = update(state, replicate(dataset.arrays("train"), mesh))
+  assert set(metrics) == {"encoder_loss", "kl_real", "kl_fake", "reconstruction_l1", "generator_loss",
+                          "generator_kl_fake", "latent_reconstruction"}
+  assert all(np.isfinite(float(v)) for v in metrics.values()), metrics
+  params = jax.device_get(state.params)
+  for network in method.networks:
+    assert any(not np.array_equal(a, b) for a, b in
+               zip(jax.tree.leaves(initial.params[network]), jax.tree.leaves(params[network])))

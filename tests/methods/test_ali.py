@@ -1,0 +1,154 @@
+"""ALI and BiGAN: losses against the papers' value function computed by hand from the networks,
+ALI's reparameterised encoder, BiGAN's deterministic one, and a short run of each config."""
+
+import importlib
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from aegan import configuration, train
+from aegan.methods import Networks, init_variables, make_method
+from aegan.methods.ali import reparameterised_sample
+from aegan.parallel import data_mesh, replicate
+from tests.conftest import tiny
+
+LATENT = 4  # tiny(): latent_dim 4.
+
+
+def setup(config):
+  method = make_method(config, (2,))
+  params, _ = init_variables(method, jax.random.PRNGKey(0))
+  keys = jax.random.split(jax.random.PRNGKey(1), 9)
+  batch = {"x": jax.random.normal(keys[0], (9, 2)), **jax.vmap(method.sample_noise)(keys)}
+  return method, params, batch
+
+
+def apply(method, params, name, *inputs):
+  return method.networks[name].apply({"params": params[name]}, *inputs)
+
+
+def phase_loss(method, phase, params, batch):
+  """Phase `phase`'s loss on `params` (MLP networks: no batch statistics)."""
+  return method.phases[phase].loss(Networks(method.networks, params, {}, train=True), batch)
+
+
+def pair_logits_by_hand(method, params, batch, stochastic):
+  """D on (x, ẑ), ẑ = μ + exp(log σ) ε (ALI) or E(x) (BiGAN), and on (G(z), z)."""
+  out = apply(method, params, "encoder", batch["x"])
+  z_hat = out[:, :LATENT] + jnp.exp(out[:, LATENT:]) * batch["eps"] if stochastic else out
+  x_gen = apply(method, params, "generator", batch["z"])
+  return (apply(method, params, "discriminator", batch["x"], z_hat),
+          apply(method, params, "discriminator", x_gen, batch["z"]))
+
+
+def test_phases_noise_and_encoder_outputs(tiny_ali, tiny_bigan):
+  ali, ali_params, ali_batch = setup(tiny_ali)
+  bigan, bigan_params, bigan_batch = setup(tiny_bigan)
+  for method in (ali, bigan):
+    assert [(p.name, p.updates, p.repeat) for p in method.phases] == [
+        ("discriminator", ("discriminator",), 1),
+        ("generator_encoder", ("generator", "encoder"), 1)]
+  assert ali_batch["z"].shape == ali_batch["eps"].shape == (9, LATENT)
+  assert set(bigan_batch) == {"x", "z"}  # BiGAN draws no encoder noise.
+  # ALI's encoder outputs a mean and a log-std per latent dimension, BiGAN's the code.
+  assert apply(ali, ali_params, "encoder", ali_batch["x"]).shape == (9, 2 * LATENT)
+  assert apply(bigan, bigan_params, "encoder", bigan_batch["x"]).shape == (9, LATENT)
+
+
+@pytest.mark.parametrize("config_name, stochastic", [("tiny_ali", True), ("tiny_bigan", False)])
+def test_discriminator_labels_encoder_pairs_one(config_name, stochastic, request):
+  method, params, batch = setup(request.getfixturevalue(config_name))
+  d_enc, d_gen = pair_logits_by_hand(method, params, batch, stochastic)
+  # ALI's value function: -E_q[log D(x, ẑ)] - E_p[log(1 - D(G(z), z))].
+  expected = jnp.mean(jax.nn.softplus(-d_enc)) + jnp.mean(jax.nn.softplus(d_gen))
+  loss, metrics = phase_loss(method, 0, params, batch)
+  np.testing.assert_allclose(loss, expected, rtol=1e-6)
+  np.testing.assert_allclose(metrics["discriminator_loss"], expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("config_name, stochastic", [("tiny_ali", True), ("tiny_bigan", False)])
+def test_generator_and_encoder_take_the_flipped_labels(config_name, stochastic, request):
+  config = request.getfixturevalue(config_name)
+  assert config.loss.adversarial_form == "non_saturating"
+  method, params, batch = setup(config)
+  d_enc, d_gen = pair_logits_by_hand(method, params, batch, stochastic)
+  # -E[log(1 - D(x, ẑ))] - E[log D(G(z), z)], the authors' generator loss.
+  expected = jnp.mean(jax.nn.softplus(d_enc)) + jnp.mean(jax.nn.softplus(-d_gen))
+  loss, metrics = phase_loss(method, 1, params, batch)
+  np.testing.assert_allclose(loss, expected, rtol=1e-6)
+  np.testing.assert_allclose(metrics["generator_encoder_loss"], expected, rtol=1e-6)
+  config.loss.adversarial_form = "log_ratio"
+  method = make_method(config, (2,))
+  np.testing.assert_allclose(phase_loss(method, 1, params, batch)[0],
+                             jnp.mean(d_enc) - jnp.mean(d_gen), rtol=1e-5, atol=1e-6)
+
+
+def test_reparameterised_sample_by_hand():
+  # μ = (1, -1), log σ = (log 2, 0), ε = (0.5, 3): ẑ = (1 + 2·0.5, -1 + 1·3) = (2, 2).
+  output = jnp.array([[1.0, -1.0, jnp.log(2.0), 0.0]])
+  eps = jnp.array([[0.5, 3.0]])
+  np.testing.assert_allclose(reparameterised_sample(output, eps), [[2.0, 2.0]], rtol=1e-6)
+  # ∂ẑ_j/∂μ_j = 1 and ∂ẑ_j/∂log σ_j = σ_j ε_j = (1, 3).
+  grad = jax.grad(lambda o: jnp.sum(reparameterised_sample(o, eps)))(output)
+  np.testing.assert_allclose(grad, [[1.0, 1.0, 1.0, 3.0]], rtol=1e-6)
+
+
+def test_ali_gradients_reach_the_mean_and_the_log_std(tiny_ali):
+  method, params, batch = setup(tiny_ali)
+  grads = jax.grad(lambda p: phase_loss(method, 1, p, batch)[0])(params)
+  last_layer = max((k for k in grads["encoder"] if k.startswith("Dense_")), key=lambda k: int(k[6:]))
+  kernel = np.asarray(grads["encoder"][last_layer]["kernel"])  # [hidden, 2·latent]
+  assert kernel.shape[1] == 2 * LATENT
+  assert np.all(np.abs(kernel[:, :LATENT]).sum(axis=0) > 0)  # every mean output
+  assert np.all(np.abs(kernel[:, LATENT:]).sum(axis=0) > 0)  # every log-std output
+  # With ε = 0 the sample is the mean: the log-std gets no gradient.
+  zero_eps = dict(batch, eps=jnp.zeros_like(batch["eps"]))
+  grads = jax.grad(lambda p: phase_loss(method, 1, p, zero_eps)[0])(params)
+  np.testing.assert_array_equal(grads["encoder"][last_layer]["kernel"][:, LATENT:], 0.0)
+
+
+def test_ali_encoder_is_stochastic_and_reconstructs_through_the_mean(tiny_ali):
+  method, params, batch = setup(tiny_ali)
+  other = dict(batch, eps=batch["eps"] + 1.0)
+  assert not np.allclose(phase_loss(method, 0, params, batch)[0], phase_loss(method, 0, params, other)[0])
+  nets = Networks(method.networks, params, {}, train=False)
+  mean = apply(method, params, "encoder", batch["x"])[:, :LATENT]
+  expected = apply(method, params, "generator", mean)
+  np.testing.assert_allclose(method.reconstruct(nets, batch), expected, rtol=1e-6)
+  np.testing.assert_allclose(method.reconstruct(nets, other), expected, rtol=1e-6)
+
+
+def test_bigan_encoder_is_deterministic(tiny_bigan):
+  method, params, batch = setup(tiny_bigan)
+  nets = Networks(method.networks, params, {}, train=False)
+  code = apply(method, params, "encoder", batch["x"])
+  np.testing.assert_allclose(method.reconstruct(nets, batch),
+                             apply(method, params, "generator", code), rtol=1e-6)
+  # Its pairs are (x, E(x)) and (G(z), z): the losses depend on x and z alone.
+  d_enc = apply(method, params, "discriminator", batch["x"], code)
+  d_gen = apply(method, params, "discriminator", apply(method, params, "generator", batch["z"]), batch["z"])
+  np.testing.assert_allclose(phase_loss(method, 0, params, batch)[0],
+                             jnp.mean(jax.nn.softplus(-d_enc)) + jnp.mean(jax.nn.softplus(d_gen)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["ali_ring", "ali_grid", "ali_1200d",
+                                  "bigan_ring", "bigan_grid", "bigan_1200d"])
+def test_config_trains(name):
+  """Each shipped config, with tiny networks, validates and trains two calls on 4 devices."""
+  config = tiny(importlib.import_module(f"configs.{name}").get_config())
+  configuration.validate(config, 4)
+  method, dataset, optimizers = train.build(config)
+  initial = jax.device_get(train.init_state(method, optimizers, config.seed))
+  mesh = data_mesh(jax.devices()[:4])
+  update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size, 10)
+  state = replicate(initial, mesh)
+  for _ in range(2):
+    state, metrics = update(state, replicate(dataset.arrays("train"), mesh))
+  assert set(metrics) == {"discriminator_loss", "generator_encoder_loss"}
+  assert all(np.isfinite(float(v)) for v in metrics.values()), metrics
+  params = jax.device_get(state.params)
+  for name_ in method.networks:
+    assert any(not np.array_equal(a, b) for a, b in
+               zip(jax.tree.leaves(initial.params[name_]), jax.tree.leaves(params[name_])))

@@ -1,0 +1,107 @@
+"""WGAN-GP: its losses computed by hand from the networks, its phases, the critic without
+BatchNorm, and a short run of each 2-D config."""
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import pytest
+
+from aegan import configuration, train
+from aegan.configuration import ConfigError
+from aegan.methods import Networks, init_variables, make_method
+from aegan.methods.wgan_gp import interpolate
+from configs import common, wgan_gp_1200d, wgan_gp_grid, wgan_gp_ring
+from tests.conftest import tiny
+
+
+def networks_and_batch(config, batch_size=7):
+  method = make_method(config, (2,))
+  params, _ = init_variables(method, jax.random.PRNGKey(0))
+  nets = Networks(method.networks, params, {}, train=True)
+  keys = jax.random.split(jax.random.PRNGKey(1), batch_size)
+  batch = {"x": jax.random.normal(jax.random.PRNGKey(2), (batch_size, 2)),
+           **jax.vmap(method.sample_noise)(keys)}
+  return method, params, nets, batch
+
+
+def test_wgan_gp_losses(tiny_wgan_gp):
+  method, params, nets, batch = networks_and_batch(tiny_wgan_gp)
+  x_gen = method.networks["generator"].apply({"params": params["generator"]}, batch["z"])
+  f = lambda x: method.networks["discriminator"].apply({"params": params["discriminator"]}, x)
+  np.testing.assert_allclose(method.generate(nets, batch), x_gen)
+
+  # The penalty by hand: each example's own input gradient, one example at a time.
+  eps = batch["interpolation"]
+  x_hat = eps[:, None] * batch["x"] + (1 - eps[:, None]) * x_gen
+  per_example_grad = jax.vmap(jax.grad(lambda x: f(x[None])[0]))(x_hat)
+  penalty = jnp.mean((jnp.linalg.norm(per_example_grad, axis=1) - 1.0) ** 2)
+  critic_loss, metrics = method.phases[0].loss(nets, batch)
+  np.testing.assert_allclose(critic_loss, jnp.mean(f(x_gen)) - jnp.mean(f(batch["x"])) + 10.0 * penalty,
+                             rtol=1e-5)
+  np.testing.assert_allclose(metrics["gradient_penalty"], penalty, rtol=1e-5)
+
+  generator_loss, _ = method.phases[1].loss(nets, batch)
+  np.testing.assert_allclose(generator_loss, -jnp.mean(f(x_gen)), rtol=1e-6)
+
+
+def test_phases_and_noise(tiny_wgan_gp):
+  method, _, _, batch = networks_and_batch(tiny_wgan_gp, batch_size=1000)
+  assert [(p.name, p.updates, p.repeat) for p in method.phases] == [
+      ("critic", ("discriminator",), 5), ("generator", ("generator",), 1)]
+  eps = batch["interpolation"]
+  assert eps.shape == (1000,) and jnp.all((eps >= 0) & (eps <= 1))
+  np.testing.assert_allclose(jnp.mean(eps), 0.5, atol=0.03)  # U[0, 1]: mean ½, sd of mean ≈ 0.009.
+
+
+def test_interpolates_lie_between_data_and_samples():
+  real, fake = jnp.ones((3, 2, 2, 1)), jnp.zeros((3, 2, 2, 1))
+  x_hat = interpolate(real, fake, jnp.array([0.0, 0.25, 1.0]))
+  np.testing.assert_allclose(x_hat[:, 0, 0, 0], [0.0, 0.25, 1.0])
+  assert x_hat.shape == real.shape
+
+
+def test_critic_with_batch_norm_is_refused(tiny_wgan_gp):
+  tiny_wgan_gp.model.discriminator = common.conv(4)  # BatchNorm by default.
+  with pytest.raises(ConfigError, match="must not use BatchNorm"):
+    configuration.validate(tiny_wgan_gp, 1)
+  with pytest.raises(ValueError, match="must not use BatchNorm"):
+    make_method(tiny_wgan_gp, (8, 8, 1))
+  tiny_wgan_gp.model.discriminator.batch_norm = False
+  configuration.validate(tiny_wgan_gp, 1)
+  method = make_method(tiny_wgan_gp, (8, 8, 1))
+  params, batch_stats = init_variables(method, jax.random.PRNGKey(0))
+  assert batch_stats["discriminator"] == {}
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("critic_updates", 0, "config.loss.critic_updates must be a positive integer, got 0"),
+    ("gradient_penalty", -1.0, "config.loss.gradient_penalty must be >= 0, got -1.0"),
+])
+def test_bad_fields_are_refused(tiny_wgan_gp, field, value, expected):
+  tiny_wgan_gp.loss[field] = value
+  with pytest.raises(ConfigError, match=expected):
+    configuration.validate(tiny_wgan_gp, 1)
+
+
+@pytest.mark.parametrize("get_config", [wgan_gp_ring.get_config, wgan_gp_grid.get_config])
+def test_config_trains(get_config, tmp_path):
+  config = tiny(get_config(), steps=20, steps_per_call=10)
+  configuration.validate(config, jax.device_count())
+  assert config.optimizer.generator.b1 == 0.0 and config.optimizer.discriminator.b2 == 0.9
+  results = train.train_and_evaluate(config, str(tmp_path))
+  assert 0 <= results["eval/modes"] <= config.data.get("num_modes", 25)
+  assert np.isfinite(np.load(tmp_path / "samples" / "final.npz")["x"]).all()
+
+
+def test_configs_share_the_gan_rows_networks_and_budget():
+  from configs import gan_1200d, gan_grid, gan_ring  # pylint: disable=import-outside-toplevel
+  for wgan_gp, gan in ((wgan_gp_ring, gan_ring), (wgan_gp_grid, gan_grid), (wgan_gp_1200d, gan_1200d)):
+    a, b = wgan_gp.get_config(), gan.get_config()
+    assert a.model == b.model and a.train == b.train and a.data == b.data
+    assert isinstance(a.loss, ml_collections.ConfigDict) and a.loss.gradient_penalty == 10.0
+    # Each schedule spans its own network's updates: 5 critic updates per iteration.
+    assert a.optimizer.generator.decay_steps == a.train.steps
+    assert a.optimizer.discriminator.decay_steps == 5 * a.train.steps
+    a.train.steps, a.loss.critic_updates = 2000, 3  # Overrides rescale the schedules.
+    assert (a.optimizer.generator.decay_steps, a.optimizer.discriminator.decay_steps) == (2000, 6000)
