@@ -29,3 +29,20 @@ def data_parallel(per_device: Callable, mesh: Mesh, in_specs=PartitionSpec()) ->
   must be the same on every device (pmean'd), as pmap-style code makes them.
   """
   return jax.shard_map(per_device, mesh=mesh, in_specs=in_specs, out_specs=PartitionSpec())
+
+
+def data_axis_if_mapped() -> str | None:
+  """DATA_AXIS when tracing inside a function mapped over it (the train step's shard_map),
+  else None (e.g. a loss called directly in a unit test)."""
+  try:
+    jax.lax.axis_size(DATA_AXIS)
+  except NameError:
+    return None
+  return DATA_AXIS
+
+
+def mean_over_devices(value: jax.Array) -> jax.Array:
+  """`value` averaged over the data-parallel devices when traced inside the mapped train step
+  (a per-device batch mean becomes the global batch's), unchanged outside it."""
+  axis = data_axis_if_mapped()
+  return value if axis is None else jax.lax.pmean(value, axis)

@@ -36,27 +36,12 @@ import ml_collections
 
 from aegan import losses, models
 from aegan.methods.base import Batch, Method, Networks, Phase
-from aegan.parallel import DATA_AXIS
+from aegan.parallel import data_axis_if_mapped, mean_over_devices
 
 
 def project_to_unit_sphere(codes: jax.Array, epsilon: float = 1e-12) -> jax.Array:
   """codes / ‖codes‖₂ along the last axis (ε inside the root keeps the zero vector finite)."""
   return codes * jax.lax.rsqrt(jnp.sum(jnp.square(codes), axis=-1, keepdims=True) + epsilon)
-
-
-def data_axis_if_mapped() -> str | None:
-  """DATA_AXIS when tracing inside a function mapped over it (the train step's shard_map),
-  else None."""
-  try:
-    jax.lax.axis_size(DATA_AXIS)
-  except NameError:
-    return None
-  return DATA_AXIS
-
-
-def _global_mean(value: jax.Array, axis_name: str | None) -> jax.Array:
-  """A per-device batch mean turned into the global batch's (equal shards), if mapped."""
-  return value if axis_name is None else jax.lax.pmean(value, axis_name)
 
 
 def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> Method:
@@ -80,7 +65,7 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
     kl_real = losses.batch_gaussian_kl(z_real, axis)
     kl_fake = losses.batch_gaussian_kl(encode(nets, generate(nets, batch)), axis)
     x_rec = nets("generator", z_real).reshape((-1,) + example_shape)
-    reconstruction = _global_mean(losses.l1_reconstruction(batch["x"], x_rec), axis)
+    reconstruction = mean_over_devices(losses.l1_reconstruction(batch["x"], x_rec))
     loss = kl_real - kl_fake + data_weight * reconstruction
     return loss, {"encoder_loss": loss, "kl_real": kl_real, "kl_fake": kl_fake,
                   "reconstruction_l1": reconstruction}
@@ -89,7 +74,7 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
     axis = data_axis_if_mapped()
     z_fake = encode(nets, generate(nets, batch))
     kl_fake = losses.batch_gaussian_kl(z_fake, axis)
-    latent_reconstruction = _global_mean(losses.l2_reconstruction(batch["z"], z_fake), axis)
+    latent_reconstruction = mean_over_devices(losses.l2_reconstruction(batch["z"], z_fake))
     loss = kl_fake + latent_weight * latent_reconstruction
     return loss, {"generator_loss": loss, "generator_kl_fake": kl_fake,
                   "latent_reconstruction": latent_reconstruction}

@@ -45,23 +45,7 @@ import optax
 from aegan import losses
 from aegan.methods import gan
 from aegan.methods.base import Batch, Method, Networks, Params, Phase
-from aegan.parallel import DATA_AXIS
-
-
-def _mean_over_devices(value: jax.Array) -> jax.Array:
-  """`value` averaged over the data-parallel devices when called inside the mapped train step
-  (the global batch's loss), unchanged outside it (the batch given is the whole batch).
-
-  The unroll differentiates this averaged loss rather than averaging a per-device gradient:
-  inside `jax.shard_map` (which checks replication) the gradient with respect to replicated
-  parameters is already summed over the devices, so the gradient of the averaged loss is the
-  global batch's mean gradient (tests/test_train.py checks 1 against 4 devices).
-  """
-  try:
-    jax.lax.axis_size(DATA_AXIS)
-  except NameError:
-    return value
-  return jax.lax.pmean(value, DATA_AXIS)
+from aegan.parallel import mean_over_devices
 
 
 def with_discriminator_params(nets: Networks, discriminator_params: Params) -> Networks:
@@ -83,7 +67,10 @@ def unrolled_discriminator_params(nets: Networks, x_real: jax.Array, x_fake: jax
     unrolled = with_discriminator_params(nets, params)
     loss = losses.logistic_discriminator_loss(unrolled("discriminator", x_real),
                                               unrolled("discriminator", x_fake))
-    return _mean_over_devices(loss)
+    # The global batch's loss: inside shard_map the gradient with respect to replicated
+    # parameters is already summed over devices, so differentiating this average (not
+    # averaging per-device gradients) gives the global batch's mean gradient.
+    return mean_over_devices(loss)
 
   def update(carry, _):
     params, optimizer_state = carry
