@@ -9,7 +9,7 @@ import os
 
 import ml_collections
 
-from aegan import data, losses, methods, models
+from aegan import data, losses, methods, models, nonfinite
 from aegan.methods.veegan import RECONSTRUCTIONS
 from aegan.methods.wgan_gp import critic_has_batch_norm
 from aegan.models.conv import DOWNSAMPLING, UPSAMPLING
@@ -19,7 +19,8 @@ from aegan.optimizers import OPTIMIZERS, SCHEDULES
 # Fields that may differ between a run and the checkpoint it resumes: they change how long
 # and how observably a run goes, not what it computes at each step.
 DATA_PLACEMENTS = ("device", "host")  # aegan.train: arrays on every device, or streamed.
-RESUMABLE_CHANGES = ("train.steps", "train.log_every", "train.steps_per_call", "eval", "checkpoint")
+RESUMABLE_CHANGES = ("train.steps", "train.log_every", "train.steps_per_call", "train.nonfinite",
+                     "eval", "checkpoint")
 
 
 class ConfigError(ValueError):
@@ -66,11 +67,14 @@ def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
     _require(train.num_seeds == 1 or train.get("data_placement", "device") == "device",
              "config.train.num_seeds > 1 needs config.train.data_placement=device (each seed "
              "draws its own batches on device; streamed records would be shared)")
+  _require(train.get("nonfinite", "stop") in nonfinite.MODES,
+           f"unknown config.train.nonfinite {train.get('nonfinite')!r}; choose one of {list(nonfinite.MODES)}")
   _require(train.get("data_placement", "device") in DATA_PLACEMENTS,
            f"unknown config.train.data_placement {train.get('data_placement')!r}; "
            f"choose one of {list(DATA_PLACEMENTS)}")
-  # WGAN-GP's generator loss is -E[f(G(z))] and AGE has no discriminator: neither has a form.
-  if config.method not in ("wgan_gp", "age"):
+  # WGAN-GP's generator loss is -E[f(G(z))], AGE has no discriminator, the classifier no
+  # generator: none has an adversarial form.
+  if config.method not in ("wgan_gp", "age", "classifier"):
     _require(config.loss.get("adversarial_form") in losses.ADVERSARIAL_FORMS,
              f"unknown config.loss.adversarial_form {config.loss.get('adversarial_form')!r}; "
              f"choose one of {list(losses.ADVERSARIAL_FORMS)}")
@@ -107,6 +111,10 @@ def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
     _validate_wgan_gp(config)
   if config.method == "unrolled_gan":
     _validate_unrolled_gan(config)
+  if config.method == "classifier":
+    _positive_int(config, "model.num_classes")
+    _require(config.loss.input_noise_std >= 0,
+             f"config.loss.input_noise_std must be >= 0, got {config.loss.input_noise_std}")
 
 
 def _validate_wgan_gp(config: ml_collections.ConfigDict) -> None:
@@ -121,9 +129,6 @@ def _validate_unrolled_gan(config: ml_collections.ConfigDict) -> None:
   steps = config.loss.unrolling_steps
   _require(isinstance(steps, int) and not isinstance(steps, bool) and steps >= 0,
            f"config.loss.unrolling_steps must be a non-negative integer, got {steps!r}")
-  learning_rate = config.loss.get("unrolling_learning_rate")
-  _require(learning_rate is None or learning_rate > 0,
-           f"config.loss.unrolling_learning_rate must be positive, got {learning_rate}")
 
 
 def _validate_network(network: str, network_config: ml_collections.ConfigDict) -> None:
@@ -180,9 +185,34 @@ def _differences(a: dict, b: dict, prefix: str = "") -> list[str]:
 
 
 def write(config: ml_collections.ConfigDict, workdir: str) -> None:
-  """Writes the resolved config to `workdir/config.json`."""
-  with open(os.path.join(workdir, "config.json"), "w") as f:
-    json.dump(config.to_dict(), f, indent=2, sort_keys=True)
+  """Writes the resolved config to `workdir/config.json`, atomically: a temporary file renamed
+  over it, so that a run killed mid-write leaves the previous config.json whole."""
+  path = os.path.join(workdir, "config.json")
+  temporary = f"{path}.tmp-{os.getpid()}"
+  try:
+    with open(temporary, "w") as f:
+      json.dump(config.to_dict(), f, indent=2, sort_keys=True)
+    os.replace(temporary, path)
+  finally:
+    if os.path.exists(temporary):
+      os.remove(temporary)
+
+
+def check_workdir(workdir: str) -> None:
+  """Raises ConfigError if `workdir` cannot be a run's directory: a file, under a file, or
+  (for a user other than root) in a directory this user may not write."""
+  path = os.path.abspath(workdir)
+  if os.path.exists(path) and not os.path.isdir(path):
+    raise ConfigError(f"the workdir {workdir} is a file, not a directory: use another --workdir")
+  existing = path
+  while not os.path.exists(existing):  # The nearest part of the path that exists.
+    existing = os.path.dirname(existing)
+  if not os.path.isdir(existing):
+    raise ConfigError(f"the workdir {workdir} cannot be created: {existing} is a file, not a "
+                      "directory; use another --workdir")
+  if not os.access(existing, os.W_OK | os.X_OK):
+    raise ConfigError(f"the workdir {workdir} is not writable: {existing} does not let this "
+                      "user write; use another --workdir")
 
 
 def _validate_age(config: ml_collections.ConfigDict) -> None:

@@ -1,7 +1,7 @@
 """Per-network Optax optimizers built from config (one independent state per network).
 
 A network's optimizer config holds `name` ("adam", "rmsprop", "sgd"), `learning_rate`, the
-optimizer's own fields (b1, b2 / decay / momentum) and an optional learning-rate schedule:
+optimizer's own fields (b1, b2, eps_root / decay / momentum) and an optional learning-rate schedule:
 `schedule` "constant" (default), "cosine" or "linear" decay from `learning_rate` to
 `final_fraction * learning_rate` over `decay_steps` updates of that network.
 """
@@ -22,7 +22,8 @@ def _learning_rate(config: ml_collections.ConfigDict) -> optax.ScalarOrSchedule:
 
 
 def _adam(config: ml_collections.ConfigDict) -> optax.GradientTransformation:
-  return optax.adam(_learning_rate(config), b1=config.get("b1", 0.9), b2=config.get("b2", 0.999))
+  return optax.adam(_learning_rate(config), b1=config.get("b1", 0.9), b2=config.get("b2", 0.999),
+                    eps_root=config.get("eps_root", 0.0))
 
 
 def _rmsprop(config: ml_collections.ConfigDict) -> optax.GradientTransformation:

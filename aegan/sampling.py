@@ -28,10 +28,15 @@ def sample_batch(method: Method, dataset: Dataset, arrays: Mapping[str, jax.Arra
     x: [n, ...] real data already read for these examples (host streaming), or None.
 
   Returns:
-    {"x": [n, ...], **noise}, one row per example.
+    {"x": [n, ...], **noise}, one row per example, and the examples' class labels "label" [n]
+    for a method that is `labelled` (the classifier).
   """
   example_keys = jax.vmap(jax.random.fold_in, (None, 0))(key, example_indices)
   data_keys, noise_keys = jax.vmap(lambda k: jax.random.split(k))(example_keys).swapaxes(0, 1)
+  noise = jax.vmap(method.sample_noise)(noise_keys)
+  if method.labelled:
+    x, labels = jax.vmap(dataset.sample_labelled, (None, 0))(arrays, data_keys)
+    return {"x": x, "label": labels, **noise}
   if x is None:
     x = jax.vmap(dataset.sample, (None, 0))(arrays, data_keys)
-  return {"x": x, **jax.vmap(method.sample_noise)(noise_keys)}
+  return {"x": x, **noise}

@@ -33,7 +33,7 @@ import optax
 from jax.sharding import PartitionSpec
 from absl import logging
 
-from aegan import configuration
+from aegan import configuration, distributed, nonfinite
 from aegan.checkpoint import Checkpointer
 from aegan.data import Dataset, make_dataset
 from aegan.data.images import to_float
@@ -42,7 +42,8 @@ from aegan.evaluation import Evaluator
 from aegan.evaluation.evaluator import seed_metric_name
 from aegan.methods import Method, Networks, init_variables, make_method
 from aegan.optimizers import make_optimizer
-from aegan.parallel import DATA_AXIS, data_mesh, data_parallel, replicate
+from aegan.parallel import (DATA_AXIS, data_mesh, data_parallel, replicate,
+                            wait_if_cpu_collectives)
 from aegan.preemption import Preempted, StopRequests
 from aegan.sampling import sample_batch
 from aegan.writers import MetricWriter, finite_or_none
@@ -56,10 +57,13 @@ class TrainState(flax.struct.PyTreeNode):
   batch_stats: dict[str, Any]  # network name -> BatchNorm running averages ({} if none).
   opt_state: dict[str, Any]  # network name -> that network's optimizer state.
   key: jax.Array  # raw uint32[2] key from which every training draw derives.
+  # int32 [3]: (iteration, phase, term) of the first non-finite value met, or -1s (aegan/nonfinite.py).
+  nonfinite: jax.Array
+  skipped: jax.Array  # int32 scalar: updates not applied because a value was non-finite.
 
 
 # vmap axes of a TrainState of several seeds: one step counter, everything else per seed.
-SEED_AXES = TrainState(step=None, params=0, batch_stats=0, opt_state=0, key=0)
+SEED_AXES = TrainState(step=None, params=0, batch_stats=0, opt_state=0, key=0, nonfinite=0, skipped=0)
 
 
 def init_state(method: Method, optimizers: Mapping[str, optax.GradientTransformation],
@@ -72,7 +76,9 @@ def init_state(method: Method, optimizers: Mapping[str, optax.GradientTransforma
     params, batch_stats = init_variables(method, init_key)
     opt_state = {name: optimizers[name].init(p) for name, p in params.items()}
     return TrainState(step=jnp.zeros((), jnp.int32), params=params, batch_stats=batch_stats,
-                      opt_state=opt_state, key=train_key)
+                      opt_state=opt_state, key=train_key,
+                      nonfinite=jnp.full((3,), nonfinite.NONE, jnp.int32),
+                      skipped=jnp.zeros((), jnp.int32))
 
   if num_seeds == 1:
     return one_seed(seed)
@@ -93,6 +99,10 @@ def build(config: ml_collections.ConfigDict) -> tuple[
         f"train.data_placement=host streams one record per example, which {config.data.name} "
         "(drawn or composed on device) does not have: use train.data_placement=device")
   method = make_method(config, dataset.example_shape)
+  if method.labelled and config.train.get("data_placement") == "host":
+    raise configuration.ConfigError(
+        f"{config.method} trains on labelled draws, which train.data_placement=host does not "
+        "stream: use train.data_placement=device")
   optimizers = {name: make_optimizer(config.optimizer[name]) for name in method.networks}
   return method, dataset, optimizers
 
@@ -104,7 +114,8 @@ def draws_per_iteration(method: Method) -> int:
 
 def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransformation],
                 dataset: Dataset, mesh: jax.sharding.Mesh, global_batch: int,
-                steps_per_call: int, streamed: bool = False, num_seeds: int = 1
+                steps_per_call: int, streamed: bool = False, num_seeds: int = 1,
+                on_nonfinite: str = "stop"
                 ) -> Callable[[TrainState, Mapping[str, jax.Array]], tuple[TrainState, dict]]:
   """The jitted update: (state, data) -> (state after `steps_per_call` iterations, mean metrics).
 
@@ -117,17 +128,24 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
   the host read for this call (`aegan.data.streaming`: uint8 [steps_per_call, draws,
   global_batch, H, W, C], sharded over the batch axis). The state is donated. Metrics are
   averaged over devices and over the fused iterations.
+
+  A phase whose loss, metrics or gradient norm is not finite applies no update; with
+  `on_nonfinite` "stop" no later one is applied either (aegan/nonfinite.py). The returned
+  function's `describe_nonfinite(state.nonfinite)` names the recorded event in words (None if
+  there was none), once the update has been traced.
   """
   local_batch = global_batch // mesh.size
+  term_names = {}  # phase name -> the terms its check indexes, filled in when traced.
 
   def iteration(state: TrainState, data) -> tuple[TrainState, dict]:
     first_example = jax.lax.axis_index(DATA_AXIS) * local_batch
     example_indices = first_example + jnp.arange(local_batch)
     step_key = jax.random.fold_in(state.key, state.step)
     params, batch_stats, opt_state = dict(state.params), dict(state.batch_stats), dict(state.opt_state)
+    record, skipped = state.nonfinite, state.skipped
     metrics = {}
     batches = {}  # repeat index -> batch: phases share the draws of the same repeat.
-    for phase in method.phases:
+    for phase_index, phase in enumerate(method.phases):
       for repeat in range(phase.repeat):
         if repeat not in batches:
           x = to_float(data["images"][repeat]) if streamed else None
@@ -136,7 +154,8 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
         batch = batches[repeat]
 
         def phase_loss(trainable, phase=phase, batch=batch):
-          nets = Networks(method.networks, {**params, **trainable}, batch_stats, train=True)
+          nets = Networks(method.networks, {**params, **trainable}, batch_stats, train=True,
+                          opt_state=dict(opt_state))
           loss, phase_metrics = phase.loss(nets, batch)
           # The global batch's loss. Its gradient with respect to the replicated parameters is
           # then the global-batch gradient: shard_map's autodiff already sums the devices'
@@ -144,15 +163,24 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
           return jax.lax.pmean(loss, DATA_AXIS), (phase_metrics, nets.batch_stats)
 
         trainable = {name: params[name] for name in phase.updates}
-        grads, (phase_metrics, new_batch_stats) = jax.grad(phase_loss, has_aux=True)(trainable)
+        (loss, (phase_metrics, new_batch_stats)), grads = jax.value_and_grad(
+            phase_loss, has_aux=True)(trainable)
+        phase_metrics = jax.lax.pmean(phase_metrics, DATA_AXIS)
+        term_names[phase.name] = nonfinite.term_names(phase_metrics)
+        finite = nonfinite.check_terms(loss, phase_metrics, grads)
+        apply = jnp.all(finite)
+        if on_nonfinite == "stop":  # After a first bad value, the state stays the last good one.
+          apply &= record[0] == nonfinite.NONE
+        record = nonfinite.record(record, finite, state.step, phase_index)
+        skipped += (~apply).astype(jnp.int32)
         for name in phase.updates:
-          updates, opt_state[name] = optimizers[name].update(grads[name], opt_state[name], params[name])
-          params[name] = optax.apply_updates(params[name], updates)
-          batch_stats[name] = new_batch_stats[name]
+          updates, new_opt_state = optimizers[name].update(grads[name], opt_state[name], params[name])
+          params[name], opt_state[name], batch_stats[name] = nonfinite.keep_if(
+              apply, (optax.apply_updates(params[name], updates), new_opt_state, new_batch_stats[name]),
+              (params[name], opt_state[name], batch_stats[name]))
       metrics.update(phase_metrics)
-    metrics = jax.lax.pmean(metrics, DATA_AXIS)
     state = state.replace(step=state.step + 1, params=params, batch_stats=batch_stats,
-                          opt_state=opt_state)
+                          opt_state=opt_state, nonfinite=record, skipped=skipped)
     return state, metrics
 
   if num_seeds > 1:
@@ -171,7 +199,11 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
     return state, jax.tree.map(lambda m: jnp.mean(m, axis=0), metrics)
 
   data_spec = SHARDING_SPEC if streamed else PartitionSpec()
-  return jax.jit(data_parallel(call, mesh, in_specs=(PartitionSpec(), data_spec)), donate_argnums=0)
+  update = jax.jit(data_parallel(call, mesh, in_specs=(PartitionSpec(), data_spec)), donate_argnums=0)
+  # How to name a recorded non-finite event: (iteration, phase, term) -> words.
+  update.describe_nonfinite = lambda record: nonfinite.describe(
+      record, [phase.name for phase in method.phases], term_names)
+  return update
 
 
 def _evaluate_seeds(evaluator: Evaluator, writer: MetricWriter, num_seeds: int, step: int,
@@ -210,24 +242,44 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   """
   mesh = data_mesh()
   configuration.validate(config, mesh.size)
-  configuration.check_matches_workdir(config, workdir)
+  # Process 0 alone writes the workdir's files (aegan/distributed.py), and so checks them.
+  if distributed.is_writer():
+    configuration.check_workdir(workdir)
+    configuration.check_matches_workdir(config, workdir)
   method, dataset, optimizers = build(config)  # Loads the data: fails here if it is missing.
-  os.makedirs(os.path.join(workdir, "samples"), exist_ok=True)
-  configuration.write(config, workdir)
-  logging.info("%s on %s, %d device(s), workdir %s", config.method, config.data.name, mesh.size, workdir)
   num_seeds = config.train.get("num_seeds", 1)
   state = replicate(init_state(method, optimizers, config.seed, num_seeds), mesh)
 
   checkpointer = Checkpointer(os.path.join(workdir, "checkpoints"), config.checkpoint.keep)
-  if checkpointer.latest_step() is not None:
-    state = checkpointer.restore(state)
+  # The newest usable checkpoint, if any; raises CheckpointMismatchError, before this run
+  # writes anything, if the workdir's checkpoints hold another state.
+  restored = checkpointer.restore(state)
+  if distributed.is_writer():
+    os.makedirs(os.path.join(workdir, "samples"), exist_ok=True)
+    configuration.write(config, workdir)
+  logging.info("%s on %s, %d device(s), workdir %s", config.method, config.data.name, mesh.size, workdir)
+  if restored is not None:
+    state = restored
     logging.info("resuming from step %d", int(state.step))
   start_step = int(state.step)
   writer = MetricWriter(workdir, resume_step=start_step)
 
   streamed = config.train.get("data_placement") == "host"
+  on_nonfinite = config.train.get("nonfinite", "stop")
   update = make_update(method, optimizers, dataset, mesh, config.train.batch_size,
-                       config.train.steps_per_call, streamed, num_seeds)
+                       config.train.steps_per_call, streamed, num_seeds, on_nonfinite)
+
+  def check_finite() -> None:
+    """Raises NonFiniteError if the run met a non-finite value and must stop (its newest
+    checkpoint, the last good state, is kept: nothing is saved)."""
+    event = update.describe_nonfinite(np.asarray(state.nonfinite))
+    if event and on_nonfinite == "stop":
+      checkpointer.close()
+      writer.close()
+      raise nonfinite.NonFiniteError(
+          f"{event}: stopped; the newest checkpoint in {workdir} is the last good state "
+          "(config.train.nonfinite=skip skips such updates instead)")
+
   step, total = start_step, config.train.steps
   if streamed:
     stream = HostStream(dataset.records("train"), dataset.example_shape, mesh, config.seed,
@@ -243,9 +295,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   with StopRequests() as stop:  # SIGTERM/SIGINT: checkpoint after this call and stop.
     while step < total:
       state, metrics = update(state, next(data))
+      wait_if_cpu_collectives(metrics, mesh)
       step += config.train.steps_per_call
+      checkpoint_due = step % config.checkpoint.every == 0 or step == total
       if step % config.train.log_every == 0 or step == total:
+        check_finite()
         metrics = {f"train/{k}": float(np.mean(v)) for k, v in metrics.items()}  # Mean over seeds.
+        if on_nonfinite == "skip":
+          metrics["train/skipped_updates"] = float(np.sum(state.skipped))
         now = time.perf_counter()
         rate = (step - last_step) / (now - last_time)
         last_time, last_step = now, step
@@ -253,20 +310,23 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
         logging.info("step %d/%d | %.1f it/s | ETA %s | %s", step, total, rate,
                      _format_duration((total - step) / rate),
                      " ".join(f"{k.removeprefix('train/')} {v:.4g}" for k, v in metrics.items()))
-      checkpoint_due = step % config.checkpoint.every == 0 or step == total
-      if checkpoint_due or stop.requested:
+      # Every process stops at the same step when any one of them got the signal.
+      stopping = distributed.any_process(stop.requested is not None)
+      if checkpoint_due or stopping:
+        check_finite()
         checkpointer.save(step, state)
-      if stop.requested:
+      if stopping:
         checkpointer.close()  # Waits for the save.
         writer.close()
-        raise Preempted(stop.requested, step, workdir)
+        raise Preempted(stop.requested or "a signal to another process", step, workdir)
       if step % config.eval.every == 0 and step != total:
         evaluate(step, state)
 
   results, samples = evaluate(step, state)
-  np.savez(os.path.join(workdir, "samples", "final.npz"), x=samples)
-  with open(os.path.join(workdir, "results.json"), "w") as f:
-    json.dump({"step": step, **{k: finite_or_none(v) for k, v in results.items()}}, f, indent=2)
+  if distributed.is_writer():
+    np.savez(os.path.join(workdir, "samples", "final.npz"), x=samples)
+    with open(os.path.join(workdir, "results.json"), "w") as f:
+      json.dump({"step": step, **{k: finite_or_none(v) for k, v in results.items()}}, f, indent=2)
   checkpointer.close()
   writer.close()
   return results

@@ -6,13 +6,24 @@
 An existing checkpoint in the workdir is resumed. Bad input (a config file that is missing or
 fails to load, an override of a field that does not exist or with a value of the wrong type,
 an unknown method or dataset, a batch the devices cannot split, non-positive steps or learning
-rates, a config that differs from the workdir's run, an image dataset not prepared on this
-machine) is reported in one line on stderr with
-exit status 2, before anything is compiled.
+rates, a config that differs from the workdir's run, a workdir that is a file or cannot be
+written, checkpoints of another state (method, network size, seeds), an image dataset not
+prepared on this machine or of another shape or dtype, a weights file that is not what it
+claims) is reported in one line on stderr with exit status 2, before anything in the workdir
+is written (tests/launch/test_hostile_inputs.py).
 
 SIGTERM or SIGINT (a preemption, Ctrl-C) stops the run after the current call: the step it
 reached is checkpointed, the logs are flushed, a line says where to resume, and the exit
 status is 0; running the same command again continues to the same final parameters.
+
+A NaN or infinity in a loss, metric or gradient norm stops the run with a line naming the
+iteration, phase and term, keeps the newest checkpoint (the last good state) and exits 1
+(`--config.train.nonfinite=skip` skips such updates instead; aegan/nonfinite.py).
+
+On several hosts every host runs the same command (aegan/distributed.py): with no further
+flags on a Cloud TPU pod slice or under SLURM / Open MPI, with
+`--coordinator_address=HOST:PORT --num_processes=N --process_id=I` elsewhere. Only process 0
+logs at INFO and writes the workdir's files.
 """
 
 import logging as std_logging
@@ -25,8 +36,11 @@ sys.path.insert(0, REPO)  # config files import `configs.common`.
 from absl import app, flags, logging  # pylint: disable=wrong-import-position
 from ml_collections import config_flags  # pylint: disable=wrong-import-position
 
-from aegan import configuration, train  # pylint: disable=wrong-import-position
-from aegan.data import DatasetNotFoundError  # pylint: disable=wrong-import-position
+from aegan import configuration, distributed, train  # pylint: disable=wrong-import-position
+from aegan.checkpoint import CheckpointMismatchError  # pylint: disable=wrong-import-position
+from aegan.data import DatasetFormatError, DatasetNotFoundError  # pylint: disable=wrong-import-position
+from aegan.evaluation.torch_files import WeightsFileError  # pylint: disable=wrong-import-position
+from aegan.nonfinite import NonFiniteError  # pylint: disable=wrong-import-position
 from aegan.preemption import Preempted  # pylint: disable=wrong-import-position
 
 
@@ -42,6 +56,12 @@ try:  # ml_collections resolves `--config.<field>` overrides against the file wh
 except (AttributeError, KeyError) as error:
   _fail(f"a --config.<field> override names a field the config does not have: {error}")
 _WORKDIR = flags.DEFINE_string("workdir", None, "Output directory (default: runs/<config stem>).")
+_COORDINATOR_ADDRESS = flags.DEFINE_string(
+    "coordinator_address", None, "Multi-process runs: HOST:PORT of process 0, the same on every "
+    "process (default: $JAX_COORDINATOR_ADDRESS; not needed on Cloud TPU, SLURM, Open MPI).")
+_NUM_PROCESSES = flags.DEFINE_integer("num_processes", None, "Multi-process runs: how many.")
+_PROCESS_ID = flags.DEFINE_integer("process_id", None, "Multi-process runs: this one's index, 0 to "
+                                   "num_processes - 1.")
 
 
 def _parse_flags(argv: list[str]) -> list[str]:
@@ -71,14 +91,24 @@ def main(argv: list[str]) -> None:
   # the log to this run's own lines.
   logging.get_absl_handler().addFilter(lambda record: "/orbax/" not in record.pathname)
   std_logging.getLogger("jax._src.xla_bridge").setLevel(std_logging.WARNING)
+  try:
+    distributed.initialize(_COORDINATOR_ADDRESS.value, _NUM_PROCESSES.value, _PROCESS_ID.value)
+  except distributed.DistributedConfigError as error:
+    _fail(str(error))
+  if not distributed.is_writer():  # One log for the run: process 0's.
+    logging.set_verbosity(logging.WARNING)
   config_path = config_flags.get_config_filename(flags.FLAGS["config"])
   workdir = _WORKDIR.value or os.path.join("runs", os.path.splitext(os.path.basename(config_path))[0])
   try:
     train.train_and_evaluate(_CONFIG.value, workdir)
-  except (configuration.ConfigError, DatasetNotFoundError) as error:
+  except (configuration.ConfigError, DatasetNotFoundError, DatasetFormatError,
+          CheckpointMismatchError, WeightsFileError) as error:
     _fail(str(error))
   except Preempted as stopped:  # A clean stop, not a failure: the run resumes from here.
     print(stopped, file=sys.stderr)
+  except NonFiniteError as error:  # A failed run: say where, keep the last good checkpoint.
+    print(f"error: {error}", file=sys.stderr)
+    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,16 @@
 """Reproduces a paper's table in one command: every method x data set, several seeds each.
 
   python launch/table.py --table=veegan1                    # VEEGAN Table 1, 5 seeds, -> runs/table_veegan1
+  python launch/table.py --table=veegan1 --methods=all      # + our extra baselines' rows
+  python launch/table.py --table=veegan1 --budget=hour      # a shorter budget: ~1 hour on 2 cores
   python launch/table.py --table=veegan1 --methods=veegan,gan --datasets=ring --seeds=2
 
+The rows are the paper's methods (`--methods=all` adds the extra baselines aegan implements).
+Each cell trains for its config's own `train.steps` (`--budget=config`, the default: the
+budgets at which VEEGAN was measured against the paper, hours for the whole table on 2 cores),
+for a named shorter budget of the table (`--budget=hour`: the same iterations for every cell
+of a column, the whole table in about an hour on 2 cores, with lower quality), or for `--steps`.
+Learning-rate schedules are FieldReferences to the steps, so they stretch or shrink with them.
 Each cell trains `configs/<method>_<data>.py` with `train.num_seeds` seeds (seed, seed + 1, ...)
 vmapped in one process (aegan/train.py), the same `train_and_evaluate` as launch/main.py, into
 `<workdir>/<method>_<data>` (a finished cell is resumed, not retrained, so an interrupted table
@@ -24,28 +32,18 @@ import jax  # pylint: disable=wrong-import-position
 from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
 from aegan import train  # pylint: disable=wrong-import-position
-
-# VEEGAN Table 1 [PAPERS.md §1]: method -> data -> (modes, % high quality). Rows without a
-# paper number (our extra baselines) print "-".
-TABLES = {
-    "veegan1": dict(
-        datasets=("ring", "grid", "1200d"),
-        methods=("gan", "ali", "unrolled_gan", "veegan", "bigan", "wgan_gp", "age", "alpha_gan"),
-        paper={
-            "gan": {"ring": (1, 99.3), "grid": (3.3, 0.5), "1200d": (1.6, 2.0)},
-            "ali": {"ring": (2.8, 0.13), "grid": (15.8, 1.6), "1200d": (3, 5.4)},
-            "unrolled_gan": {"ring": (7.6, 35.6), "grid": (23.6, 16), "1200d": (0, 0.0)},
-            "veegan": {"ring": (8, 52.9), "grid": (24.6, 40), "1200d": (5.5, 28.29)},
-        },
-    ),
-}
+from configs.tables import TABLES  # pylint: disable=wrong-import-position
 
 _TABLE = flags.DEFINE_enum("table", "veegan1", list(TABLES), "Which paper table.")
-_METHODS = flags.DEFINE_list("methods", None, "Rows to run (default: every row of the table).")
+_METHODS = flags.DEFINE_list("methods", None,
+                             "Rows to run (default: the paper's rows; 'all': and the extra baselines).")
 _DATASETS = flags.DEFINE_list("datasets", None, "Columns to run (default: every column).")
 _SEEDS = flags.DEFINE_integer("seeds", 5, "Seeds per cell, vmapped in one process.")
 _SEED = flags.DEFINE_integer("seed", 0, "First seed.")
-_STEPS = flags.DEFINE_integer("steps", None, "Override every config's train.steps (default: the config's).")
+_BUDGET = flags.DEFINE_string("budget", "config",
+                              "Iterations per cell: 'config' (each config's own) or a budget the "
+                              "table names (veegan1: 'hour').")
+_STEPS = flags.DEFINE_integer("steps", None, "Iterations for every cell (overrides --budget).")
 _WORKDIR = flags.DEFINE_string("workdir", None, "Where the runs go (default: runs/table_<table>).")
 
 
@@ -53,43 +51,58 @@ def _mean_std(results: dict, name: str, scale: float = 1.0) -> str:
   return f"{scale * results[name]:.1f} ± {scale * results.get(name + '_std', 0.0):.1f}"
 
 
-def run_cell(method: str, data: str, workdir: str) -> tuple[dict, float]:
-  """Trains configs/<method>_<data>.py with the table's seeds: (final results, wall seconds)."""
+def cell_steps(table: dict, data: str) -> int | None:
+  """The iterations of every cell of column `data`; None: each config's own."""
+  if _STEPS.value:
+    return _STEPS.value
+  return None if _BUDGET.value == "config" else table["budgets"][_BUDGET.value][data]
+
+
+def run_cell(method: str, data: str, steps: int | None, workdir: str) -> tuple[dict, float, int]:
+  """Trains configs/<method>_<data>.py with the table's seeds for `steps` iterations (None: the
+  config's): (final results, wall seconds, iterations)."""
   config = importlib.import_module(f"configs.{method}_{data}").get_config()
   config.seed = _SEED.value
   config.train.num_seeds = _SEEDS.value
-  if _STEPS.value:
-    config.train.steps = _STEPS.value
-    config.eval.every = config.checkpoint.every = _STEPS.value
+  if steps:
+    config.train.steps = steps
+    config.eval.every = config.checkpoint.every = steps
   start = time.perf_counter()
   results = train.train_and_evaluate(config, os.path.join(workdir, f"{method}_{data}"))
-  return results, time.perf_counter() - start
+  return results, time.perf_counter() - start, config.train.steps
 
 
 def main(argv: list[str]) -> None:
   del argv
   logging.set_verbosity(logging.WARNING)
   table = TABLES[_TABLE.value]
+  if _BUDGET.value != "config" and _BUDGET.value not in table["budgets"]:
+    raise app.UsageError(f"--budget={_BUDGET.value}: choose config or one of {sorted(table['budgets'])}")
   methods = _METHODS.value or table["methods"]
+  if methods == ["all"]:
+    methods = table["methods"] + table["extra_methods"]
   datasets = _DATASETS.value or table["datasets"]
   workdir = _WORKDIR.value or os.path.join("runs", f"table_{_TABLE.value}")
   os.makedirs(workdir, exist_ok=True)
   header = ["method"] + [f"{data} {what}" for data in datasets for what in ("modes (paper)", "% HQ (paper)", "wall s")]
   rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
   start = time.perf_counter()
+  iterations = {}  # data -> {iterations of its cells}
   for method in methods:
     cells = [method]
     for data in datasets:
-      results, wall = run_cell(method, data, workdir)
+      results, wall, steps = run_cell(method, data, cell_steps(table, data), workdir)
+      iterations.setdefault(data, set()).add(steps)
       paper_modes, paper_hq = table["paper"].get(method, {}).get(data, ("-", "-"))
       cells += [f"{_mean_std(results, 'eval/modes')} ({paper_modes})",
                 f"{_mean_std(results, 'eval/hq_fraction', 100)} ({paper_hq})", f"{wall:.0f}"]
       print(f"{method} on {data}: {cells[-3]} modes, {cells[-2]} % HQ, {wall:.0f} s", flush=True)
     rows.append("| " + " | ".join(cells) + " |")
   total = time.perf_counter() - start
+  budget = ", ".join(f"{data} {'/'.join(f'{n:,}' for n in sorted(iterations[data]))}" for data in datasets)
   text = "\n".join(rows) + (
       f"\n\nmean ± std over {_SEEDS.value} seeds (from {_SEED.value}), vmapped in one process per "
-      f"cell; {jax.device_count()} {jax.devices()[0].platform} device(s), {os.cpu_count()} cores, "
+      f"cell; iterations per cell: {budget}; {jax.device_count()} {jax.devices()[0].platform} device(s), {os.cpu_count()} cores, "
       f"{platform.processor() or platform.machine()}; whole table {total / 60:.1f} min.\n")
   with open(os.path.join(workdir, "table.md"), "w") as f:
     f.write(text)

@@ -22,6 +22,7 @@ def png(image: np.ndarray) -> bytes:
 def prepare(data_dir, dataset_name: str, version: str, splits: dict, as_png: bool) -> None:
   """Prepares `dataset_name` in `data_dir` with a tfds builder: {split: (images, labels | None)}."""
   shape = next(iter(splits.values()))[0].shape[1:]
+  images_dtype = next(iter(splits.values()))[0].dtype  # uint8 but in tests of the wrong dtype.
   labelled = next(iter(splits.values()))[1] is not None
 
   class Builder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
@@ -31,7 +32,7 @@ def prepare(data_dir, dataset_name: str, version: str, splits: dict, as_png: boo
 
     def _info(self):
       features = {"image": tfds.features.Image(shape=shape) if as_png
-                  else tfds.features.Tensor(shape=shape, dtype=np.uint8)}
+                  else tfds.features.Tensor(shape=shape, dtype=images_dtype)}
       if labelled:
         features["label"] = tfds.features.ClassLabel(num_classes=10)
       return tfds.core.DatasetInfo(builder=self, features=tfds.features.FeaturesDict(features),

@@ -4,7 +4,8 @@ A dataset exposes `example_shape`, `num_modes`, `arrays(split)` (host arrays the
 on the devices once and passes into the jitted step) and `sample_labelled(arrays, key)` /
 `sample(arrays, key)` (one example, a pure function of the key). `make_dataset` builds the one
 named by `config.data.name` from the section's other fields; a tfds image set that is not
-prepared on this machine raises `DatasetNotFoundError` with one line saying how to get it.
+prepared on this machine raises `DatasetNotFoundError` with one line saying how to get it, and
+one whose images are of another shape or dtype `DatasetFormatError`.
 """
 
 from typing import Protocol
@@ -15,7 +16,7 @@ import numpy as np
 
 from aegan.data import digits, images
 from aegan.data.mixtures import GaussianMixture, grid, mixture_1200d, ring
-from aegan.data.tfds_images import DatasetNotFoundError
+from aegan.data.tfds_images import DatasetFormatError, DatasetNotFoundError
 
 
 class Dataset(Protocol):
@@ -49,4 +50,4 @@ def make_dataset(config: ml_collections.ConfigDict) -> Dataset:
   return DATASETS[config.name](**kwargs)
 
 
-__all__ = ["DATASETS", "Dataset", "DatasetNotFoundError", "GaussianMixture", "make_dataset"]
+__all__ = ["DATASETS", "Dataset", "DatasetFormatError", "DatasetNotFoundError", "GaussianMixture", "make_dataset"]

@@ -72,7 +72,8 @@ class LabelledImages:
     """{"images": uint8 [N, H, W, C], "labels": int32 [N]}: the whole split, read from disk."""
     images, labels = read_all(self.records(split))
     if images.shape[1:] != self.example_shape:
-      raise ValueError(f"images of shape {images.shape[1:]} on disk, expected {self.example_shape}")
+      raise tfds_images.DatasetFormatError(
+          f"images of shape {images.shape[1:]} on disk, expected {self.example_shape}")
     return {"images": images, "labels": labels}
 
   def sample_labelled(self, arrays: dict[str, jax.Array], key: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -168,7 +169,11 @@ def centre_crop_resize(image: np.ndarray, crop_size: int, image_size: int) -> np
 def _from_tfds(name: str, example_shape: tuple[int, ...], num_modes: int | None,
                data_dir: str | None, transform: Callable[[np.ndarray], np.ndarray] | None = None
                ) -> LabelledImages:
-  tfds_images.require(name, data_dir)  # Fails now, before any compile, if the data is missing.
+  # Fails now, before any compile, if the data is missing or of another shape or dtype (the
+  # size before a transform is the source's own: only the channels are known).
+  builder = tfds_images.require(name, data_dir)
+  stored_shape = example_shape if transform is None else (None, None, example_shape[-1])
+  tfds_images.check_images(builder, name, stored_shape)
   open_split = functools.partial(tfds_images.open_split, name, data_dir=data_dir, transform=transform)
   return LabelledImages(open_split, example_shape, num_modes)
 

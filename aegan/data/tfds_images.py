@@ -25,6 +25,10 @@ class DatasetNotFoundError(RuntimeError):
   """A dataset is not prepared where it was looked for; the message says how to provide it."""
 
 
+class DatasetFormatError(ValueError):
+  """A prepared dataset's images are not of the shape or dtype the code expects."""
+
+
 def _how_to_prepare(name: str, data_dir: str) -> str:
   how = ("on a machine with internet run `pip install tensorflow tensorflow-datasets && "
          f"tfds build {name} --file_format=array_record --data_dir={data_dir}`")
@@ -58,6 +62,33 @@ def require(name: str, data_dir: str | None = None) -> tfds.core.DatasetBuilder:
         f"{name} in {builder.data_dir} is stored as {stored} only, which needs TensorFlow to "
         f"read: {_how_to_prepare(name, data_dir)}")
   return tfds.builder_from_directory(builder.data_dir, file_format=ARRAY_RECORD)
+
+
+def check_images(builder: tfds.core.DatasetBuilder, name: str,
+                 shape: tuple[int | None, ...]) -> None:
+  """Raises DatasetFormatError unless `builder`'s `image` feature is uint8 of `shape` (None:
+  any size along that axis), so that a dataset of another shape or dtype fails before any
+  compile rather than being cast or failing deep inside the first step.
+
+  Args:
+    builder: as returned by `require(name, ...)`.
+    name: the dataset's name, for the message.
+    shape: the stored images' (H, W, C), before any transform.
+  """
+  features = builder.info.features
+  if "image" not in features.keys():
+    raise DatasetFormatError(f"{name} in {builder.data_dir} has no 'image' feature (features: "
+                             f"{', '.join(features.keys())}): it is not tfds's {name}")
+  feature = features["image"]
+  stored_shape, stored_dtype = tuple(feature.shape), np.dtype(feature.np_dtype)
+  fits = len(stored_shape) == len(shape) and all(
+      want is None or have in (None, want) for have, want in zip(stored_shape, shape))
+  if not fits or stored_dtype != np.uint8:
+    expected = tuple("any" if s is None else s for s in shape)
+    raise DatasetFormatError(
+        f"{name} in {builder.data_dir} holds {stored_dtype} images of shape {stored_shape}, "
+        f"expected uint8 of shape {expected}: it is not tfds's {name}; prepare it again "
+        f"({_how_to_prepare(name, str(builder.data_dir))})")
 
 
 class TfdsRecords:

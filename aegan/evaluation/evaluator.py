@@ -12,9 +12,22 @@ Methods with an encoder or reconstructor also reconstruct as many held-out examp
 dataset's test split): `eval/recon_l1` = mean |x - x_rec| and `eval/recon_mse` = mean
 (x - x_rec)², both per element on the [-1, 1] data scale, and, for images, a PNG grid of
 real/reconstruction pairs.
+A classifier (the `classifier` method, which generates nothing) is evaluated instead on
+`eval.num_samples` labelled draws of the test split: `eval/accuracy`, `eval/cross_entropy`.
+With `eval.classifier.workdir` naming a trained classifier's run, samples of a stacked set are
+labelled channel by channel and their modes counted (aegan/evaluation/classifier.py).
+Two optional measures, off unless their config section is given (each logs its seconds; with
+`final_only=True` in its section, only the final evaluation, at `train.steps`, runs it):
+- `eval.critic` (steps > 0): `eval/critic_distance`, the W1 estimate of a fresh WGAN-GP critic
+  trained on `num_train` training-split examples against as many samples, scored on the first
+  `num_test` held-out examples and samples (α-GAN; aegan/evaluation/critic.py);
+- `eval.ivom` (num_images > 0): `eval/ivom` ± `eval/ivom_stderr`, the mean over the first
+  `num_images` held-out examples of min_z ‖x - G(z)‖² per element (VEEGAN's IvOM;
+  aegan/evaluation/ivom.py).
 """
 
 import os
+import time
 from collections.abc import Callable
 
 import jax
@@ -22,11 +35,14 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 from absl import logging
+from jax.experimental import multihost_utils
 from jax.sharding import PartitionSpec
 
-from aegan import plots
+from aegan import distributed, plots
 from aegan.data import Dataset
 from aegan.data.mixtures import GaussianMixture
+from aegan.evaluation import critic, ivom
+from aegan.evaluation.classifier import ChannelClassifier
 from aegan.evaluation.mixtures import mode_metrics
 from aegan.evaluation.ms_ssim import pairwise_ms_ssim
 from aegan.methods import Method, Networks
@@ -42,12 +58,13 @@ def quantise(images: np.ndarray) -> np.ndarray:
   return np.clip(np.round((np.asarray(images, np.float32) + 1) * 127.5), 0, 255).astype(np.uint8)
 
 
-def make_evaluation_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh,
-                          num: int, batch_size: int) -> Callable:
-  """Jitted (params, batch_stats, arrays, key) -> (samples, held-out x, reconstructions or None).
+def map_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh, num: int,
+              batch_size: int, outputs: Callable[[Networks, dict], tuple]) -> Callable:
+  """Jitted (params, batch_stats, arrays, key) -> `outputs(nets, batch)` of `num` single-example
+  batches, stacked, the networks in evaluation mode.
 
-  Example i of every output is drawn from fold_in(key, i) alone, so the draws do not depend on
-  the number of devices; each device computes num / mesh.size of them.
+  Example i is drawn from fold_in(key, i) alone, so the draws do not depend on the number of
+  devices; each device computes num / mesh.size of them, `batch_size` at a time.
   """
   local = num // mesh.size
 
@@ -56,14 +73,55 @@ def make_evaluation_draws(method: Method, dataset: Dataset, mesh: jax.sharding.M
     nets = Networks(method.networks, params, batch_stats, train=False)
 
     def draw(index):
-      batch = sample_batch(method, dataset, arrays, key, index[None])
-      reconstruction = method.reconstruct(nets, batch)[0] if method.reconstruct else None
-      return method.generate(nets, batch)[0], batch["x"][0], reconstruction
+      return jax.tree.map(lambda out: out[0],
+                          outputs(nets, sample_batch(method, dataset, arrays, key, index[None])))
 
     return jax.lax.map(draw, indices, batch_size=batch_size)
 
   return jax.jit(jax.shard_map(per_device, mesh=mesh, in_specs=PartitionSpec(),
                                out_specs=PartitionSpec(DATA_AXIS)))
+
+
+def make_evaluation_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh,
+                          num: int, batch_size: int, reconstruct: bool = True) -> Callable:
+  """`map_draws` of (samples, real x, reconstructions or None); no reconstructions unless
+  `reconstruct` and the method has an encoder or reconstructor."""
+
+  def outputs(nets, batch):
+    reconstruction = method.reconstruct(nets, batch) if reconstruct and method.reconstruct else None
+    return method.generate(nets, batch), batch["x"], reconstruction
+
+  return map_draws(method, dataset, mesh, num, batch_size, outputs)
+
+
+def make_classification_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh,
+                              num: int, batch_size: int) -> Callable:
+  """`map_draws` of a classifier's (logits [num, classes], labels [num]) on labelled draws."""
+  return map_draws(method, dataset, mesh, num, batch_size,
+                   lambda nets, batch: (nets("classifier", batch["x"]), batch["label"]))
+
+
+def classification_metrics(logits: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+  """`eval/accuracy` and `eval/cross_entropy` (mean -log softmax(logits)[label], float64)."""
+  logits = np.asarray(logits, np.float64)
+  shifted = logits - logits.max(-1, keepdims=True)
+  log_softmax = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
+  return {"eval/accuracy": np.mean(logits.argmax(-1) == labels),
+          "eval/cross_entropy": -np.mean(log_softmax[np.arange(len(labels)), labels])}
+
+
+def critic_training_arrays(dataset: Dataset, config: ml_collections.ConfigDict
+                           ) -> dict[str, np.ndarray]:
+  """The arrays the independent critic's real training examples are drawn from: the training
+  split's, or for a set streamed from the host (`train.data_placement=host`, which need not fit
+  in memory) those of `eval.critic.num_train` of its records chosen at random with the seed."""
+  if config.train.get("data_placement", "device") != "host":
+    return dataset.arrays("train")
+  records = dataset.records("train")  # Streamed sets are labelled images: one record each.
+  chosen = np.random.default_rng(config.seed).choice(
+      len(records), min(config.eval.critic.num_train, len(records)), replace=False)
+  images, labels = records.read(np.sort(chosen))
+  return {"images": images, "labels": labels}
 
 
 def seed_metric_name(name: str, seed: int) -> str:
@@ -72,18 +130,44 @@ def seed_metric_name(name: str, seed: int) -> str:
 
 
 class Evaluator:
-  """Evaluates a train state: metrics to the writer and the log, figures under samples/."""
+  """Evaluates a train state: metrics to the writer and the log, figures under samples/ (by
+  process 0 of a multi-process run; every process computes the same metrics)."""
 
   def __init__(self, config: ml_collections.ConfigDict, method: Method, dataset: Dataset,
                mesh: jax.sharding.Mesh, workdir: str, writer: MetricWriter):
     self._config, self._dataset, self._writer = config, dataset, writer
     self._samples_dir = os.path.join(workdir, "samples")
-    self._draw = make_evaluation_draws(method, dataset, mesh, config.eval.num_samples,
-                                       config.eval.get("batch_size", 500))
+    make_draws = make_evaluation_draws if method.generate else make_classification_draws
+    self._draw = make_draws(method, dataset, mesh, config.eval.num_samples,
+                            config.eval.get("batch_size", 500))
+    self._is_classifier = method.generate is None
+    classifier_section = config.eval.get("classifier")
+    self._channel_classifier = None
+    if classifier_section and classifier_section.get("workdir"):
+      self._channel_classifier = ChannelClassifier(classifier_section.workdir)
+      self._confidence = classifier_section.get("confidence", 0.9)
     self._test_arrays = replicate(dataset.arrays("test"), mesh)
     self._seed = config.seed
     self._ms_ssim_pairs = config.eval.get("ms_ssim_pairs", 0)
     self._is_image = len(dataset.example_shape) == 3
+    self._critic = self._inversion = None
+    self._final_step = config.train.steps
+    self._critic_section, self._ivom_section = config.eval.get("critic"), config.eval.get("ivom")
+    if self._critic_section and self._critic_section.steps:
+      critic.check_config(self._critic_section, mesh.size, config.eval.num_samples)
+      self._critic = critic.WassersteinCritic.from_config(self._critic_section, mesh)
+      self._critic_draws = make_evaluation_draws(
+          method, dataset, mesh, self._critic_section.num_train,
+          config.eval.get("batch_size", 500), reconstruct=False)
+      self._train_arrays = replicate(critic_training_arrays(dataset, config), mesh)
+    if self._ivom_section and self._ivom_section.num_images:
+      ivom.check_config(self._ivom_section, mesh.size, config.eval.num_samples)
+
+      def generate(variables, noise):
+        return method.generate(Networks(method.networks, *variables, train=False), noise)
+
+      self._inversion = ivom.Inversion.from_config(self._ivom_section, generate,
+                                                   method.sample_noise, mesh)
 
   def __call__(self, step: int, params, batch_stats, seed: int | None = None
                ) -> tuple[dict[str, float], np.ndarray]:
@@ -95,7 +179,12 @@ class Evaluator:
     """
     key = jax.random.PRNGKey(self._seed + 1 + (seed or 0))
     draws = self._draw(params, batch_stats, self._test_arrays, key)
-    samples, real, reconstructions = jax.device_get(draws)  # Host numpy: metrics run on one device.
+    if self._is_classifier:
+      return self._log(step, classification_metrics(
+          *multihost_utils.process_allgather(draws, tiled=True)), seed), np.zeros((0,))
+    # Host numpy of the whole draw on every process (each device drew a slice; in a
+    # multi-process run, other processes' devices hold some): metrics run on the host.
+    samples, real, reconstructions = multihost_utils.process_allgather(draws, tiled=True)
     metrics = {}
     if isinstance(self._dataset, GaussianMixture):
       metrics.update(mode_metrics(samples, self._dataset.means, self._dataset.hq_unit,
@@ -107,13 +196,57 @@ class Evaluator:
     if reconstructions is not None:
       metrics["eval/recon_l1"] = np.mean(np.abs(real - reconstructions))
       metrics["eval/recon_mse"] = np.mean((real - reconstructions) ** 2)
+    if self._channel_classifier is not None:
+      start = time.perf_counter()
+      metrics.update(self._channel_classifier.mode_metrics(quantise(samples), self._confidence))
+      logging.info("step %d | stacked mode counting took %.1f s", step, time.perf_counter() - start)
+    critic_key, ivom_key = jax.random.split(key)  # Independent of the draws' fold_in(key, i).
+    if self._runs(self._critic, self._critic_section, step):
+      start = time.perf_counter()
+      metrics.update(self._critic_distance(params, batch_stats, real, samples, critic_key))
+      logging.info("step %d | eval/critic_distance took %.1f s", step, time.perf_counter() - start)
+    if self._runs(self._inversion, self._ivom_section, step):
+      start = time.perf_counter()
+      metrics.update(self._ivom(params, batch_stats, real, ivom_key))
+      logging.info("step %d | eval/ivom took %.1f s", step, time.perf_counter() - start)
     metrics = {name: float(value) for name, value in metrics.items()}
-    self._write_figures(step, metrics, samples, real, reconstructions,
-                        "" if seed is None else f"_seed{seed}")
+    if distributed.is_writer():
+      self._write_figures(step, metrics, samples, real, reconstructions,
+                          "" if seed is None else f"_seed{seed}")
+    return self._log(step, metrics, seed), quantise(samples) if self._is_image else samples
+
+  def _log(self, step: int, metrics: dict, seed: int | None) -> dict[str, float]:
+    """Writes and logs `metrics` (as `eval/seed<i>/...` for seed i of a several-seed run) and
+    returns them, as floats, under their plain names."""
+    metrics = {name: float(value) for name, value in metrics.items()}
     written = metrics if seed is None else {seed_metric_name(k, seed): v for k, v in metrics.items()}
     self._writer.write(step, written)
     logging.info("step %d | %s", step, " ".join(f"{k} {v:.4g}" for k, v in written.items()))
-    return metrics, quantise(samples) if self._is_image else samples
+    return metrics
+
+  def _runs(self, measure, section: ml_collections.ConfigDict | None, step: int) -> bool:
+    """Whether an optional measure runs at this evaluation: it is configured, and its section
+    does not ask for the final evaluation only (`final_only`), or this is the final one."""
+    return measure is not None and (not section.get("final_only", False)
+                                    or step == self._final_step)
+
+  def _critic_distance(self, params, batch_stats, real: np.ndarray, samples: np.ndarray,
+                       key: jax.Array) -> dict[str, float]:
+    """A fresh critic trained on training examples against samples drawn from `key`, scored
+    on the first held-out examples and samples of this evaluation."""
+    draw_key, train_key = jax.random.split(key)
+    fake_train, real_train, _ = self._critic_draws(params, batch_stats, self._train_arrays,
+                                                   draw_key)
+    held_out = self._critic_section.num_test
+    return {"eval/critic_distance": self._critic(real_train, fake_train, real[:held_out],
+                                                 samples[:held_out], train_key)}
+
+  def _ivom(self, params, batch_stats, real: np.ndarray, key: jax.Array) -> dict[str, float]:
+    """IvOM's mean error over the first held-out examples, and its standard error."""
+    errors, _ = self._inversion((params, batch_stats), real[:self._ivom_section.num_images], key)
+    errors = multihost_utils.process_allgather(errors, tiled=True)
+    return {"eval/ivom": np.mean(errors),
+            "eval/ivom_stderr": np.std(errors, ddof=1) / np.sqrt(len(errors))}
 
   def _write_figures(self, step, metrics, samples, real, reconstructions, suffix) -> None:
     path = os.path.join(self._samples_dir, f"{{}}_{step:08d}{suffix}.png")

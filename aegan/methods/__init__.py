@@ -8,7 +8,7 @@ from collections.abc import Callable
 import ml_collections
 
 from aegan.methods import alpha_gan, gan, veegan
-from aegan.methods import age, ali
+from aegan.methods import age, ali, classifier
 from aegan.methods import unrolled_gan, wgan_gp
 from aegan.methods.base import Method, Networks, Phase, init_variables
 
@@ -17,6 +17,7 @@ METHODS: dict[str, Callable[[ml_collections.ConfigDict, tuple[int, ...]], Method
     "ali": ali.make_ali,
     "alpha_gan": alpha_gan.make,
     "bigan": ali.make_bigan,
+    "classifier": classifier.make,
     "gan": gan.make,
     "unrolled_gan": unrolled_gan.make,
     "veegan": veegan.make,

@@ -8,7 +8,8 @@ see the parameters earlier ones just updated.
 
 A loss is a pure, deterministic function `loss(nets, batch) -> (scalar, metrics)`. `nets` is a
 `Networks`: every network of the method bound to its parameters (and BatchNorm statistics),
-applied as `nets("generator", z)`. `batch` holds the real data `x` together with all the noise
+applied as `nets("generator", z)`; `nets.opt_state` holds every network's optimizer state at the
+start of the phase, for losses that look ahead along a network's own optimizer (Unrolled GAN). `batch` holds the real data `x` together with all the noise
 the loss needs, one row per example (drawn by the step from per-example keys with the method's
 `sample_noise`). Keeping every random draw per example makes a global batch the same on 1 or N
 devices.
@@ -36,14 +37,17 @@ class Networks:
   `nets(name, *inputs)` applies network `name`. In training mode (`train=True`) BatchNorm uses
   batch statistics and `nets.batch_stats[name]` holds the running averages updated by every
   call so far; in evaluation mode the running averages are used and never change.
+  `opt_state[name]` is network `name`'s optimizer state (training only; empty otherwise).
   """
 
   def __init__(self, modules: Mapping[str, nn.Module], params: Params,
-               batch_stats: Mapping[str, Any], train: bool):
+               batch_stats: Mapping[str, Any], train: bool,
+               opt_state: Mapping[str, Any] | None = None):
     self.modules = modules
     self.params = params
     self.batch_stats = dict(batch_stats)
     self.train = train
+    self.opt_state = opt_state or {}
 
   def __call__(self, name: str, *inputs: jax.Array) -> jax.Array:
     variables = {"params": self.params[name]}
@@ -79,17 +83,20 @@ class Method:
     example_inputs: name -> positional inputs (batch of 1) used to initialise that network.
     phases: the ordered updates of one iteration.
     sample_noise: key -> dict of one example's noise arrays (merged into the batch).
-    generate: (nets, batch of noise) -> generated samples.
+    generate: (nets, batch of noise) -> generated samples; None for a method that generates
+      nothing (the classifier).
     reconstruct: (nets, batch with real `x` and noise) -> reconstructions of `x`, for methods
       with an encoder or reconstructor; None otherwise.
+    labelled: whether batches carry the real examples' class labels, `label` (int32 [B]).
   """
 
   networks: Mapping[str, nn.Module]
   example_inputs: Mapping[str, tuple[jax.Array, ...]]
   phases: Sequence[Phase]
   sample_noise: Callable[[jax.Array], dict[str, jax.Array]]
-  generate: Callable[[Networks, Batch], jax.Array]
+  generate: Callable[[Networks, Batch], jax.Array] | None
   reconstruct: Callable[[Networks, Batch], jax.Array] | None = None
+  labelled: bool = False
 
 
 def init_variables(method: Method, key: jax.Array) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -5,28 +5,23 @@ Networks: generator G: z -> x, discriminator D: x -> logit (1 = data), as in `ae
 Phases per iteration:
   1. discriminator:  L_D(θ_D) = -E[log σ(D(x))] - E[log(1 - σ(D(G(z))))]   (the plain GAN's)
   2. generator:      L_G = A(D(G(z); θ_D^K)), with
-         θ_D^0 = θ_D,   θ_D^{k+1} = θ_D^k - η ∇_{θ_D} L_D(θ_D^k; θ_G),   k < K,
-     A the adversarial form (`config.loss.adversarial_form`, non-saturating by default) and
+         θ_D^0 = θ_D, s^0 = s,   (θ_D^{k+1}, s^{k+1}) = U(∇_{θ_D} L_D(θ_D^k; θ_G), θ_D^k, s^k),   k < K,
+     U the discriminator's optimizer step from its state s, A the adversarial form (`config.loss.adversarial_form`, non-saturating by default) and
      K = `config.loss.unrolling_steps` (Metz et al. 2017, Eqs. 6-7). The gradient follows
      θ_G through G(z) and through every unrolled step, θ_D^K(θ_G): the paper's full
      ("second-order") version, not the first-order one that treats θ_D^K as a constant. The
      unroll is a `jax.lax.scan` inside the generator's loss. K = 0 is exactly the plain GAN's
      generator loss.
 
-Choices, ours (the paper unrolls the discriminator's own optimizer, Adam, continuing from its
-current moments, which a loss here cannot see):
-- The unrolled updates are plain gradient descent with learning rate η =
-  `config.loss.unrolling_learning_rate` (default: the discriminator's base learning rate).
-  Adam restarted from a fresh state is not a usable substitute: its first steps are
-  η·g/(√(g²) + ε) ≈ η·sign(g) per parameter, whose derivative with respect to g, and so with
-  respect to θ_G, vanishes except where g ≈ 0, where it blows up; measured on
-  configs/unrolled_gan_ring.py, the generator's gradient through 5 fresh-Adam steps (optax,
-  the discriminator's own settings) is NaN in every entry at the first iteration (ReLU units
-  with exactly zero gradient put √0 in the backward pass; optax's eps_root > 0 avoids the NaN,
-  not the vanishing derivative). Gradient descent is the update whose
-  unroll carries the second-order signal the method is built on. η is constant: the real
-  discriminator's learning-rate schedule is not followed. `unrolled_discriminator_params`
-  itself takes any optax optimizer.
+The unroll, as in Metz et al.'s code: each unrolled step is the discriminator's own optimizer
+(`config.optimizer.discriminator`, Adam for every config here), continuing from its current
+state (`nets.opt_state["discriminator"]`: moments, step count and so the learning-rate
+schedule), exactly the update the next discriminator phase would make if it saw this batch.
+The gradient goes through the moments too. Choices, ours:
+- Adam's denominator in the unroll is √(v̂ + ε_root) + ε with ε_root = `UNROLL_EPS_ROOT`
+  (1e-16; the real update has ε_root = 0): where a unit's gradient has been exactly zero so
+  far (a dead ReLU), v = 0 and √v has an infinite derivative, times a zero gradient: NaN. The
+  change to the update is below float32 resolution wherever v > 1e-8.
 - Every unrolled step uses the generator step's own batch: the same real x and the same G(z)
   (the unroll's loss is a deterministic function of θ_G, as Eq. 6 writes it).
 - Each unrolled step's gradient is the gradient of the global batch's discriminator loss
@@ -37,6 +32,7 @@ current moments, which a loss here cannot see):
 """
 
 import dataclasses
+from typing import Any
 
 import jax
 import ml_collections
@@ -45,7 +41,10 @@ import optax
 from aegan import losses
 from aegan.methods import gan
 from aegan.methods.base import Batch, Method, Networks, Params, Phase
+from aegan.optimizers import make_optimizer
 from aegan.parallel import mean_over_devices
+
+UNROLL_EPS_ROOT = 1e-16  # Adam's ε under the square root in the unroll (module docstring).
 
 
 def with_discriminator_params(nets: Networks, discriminator_params: Params) -> Networks:
@@ -55,10 +54,11 @@ def with_discriminator_params(nets: Networks, discriminator_params: Params) -> N
 
 
 def unrolled_discriminator_params(nets: Networks, x_real: jax.Array, x_fake: jax.Array,
-                                  steps: int, optimizer: optax.GradientTransformation) -> Params:
-  """θ_D^K: `steps` differentiable updates by `optimizer`, from a fresh optimizer state, of the
-  logistic discriminator loss on (x_real, x_fake) from `nets.params["discriminator"]`; θ_D
-  itself for `steps` = 0."""
+                                  steps: int, optimizer: optax.GradientTransformation,
+                                  optimizer_state: Any) -> Params:
+  """θ_D^K: `steps` differentiable updates by `optimizer`, continuing from `optimizer_state`,
+  of the logistic discriminator loss on (x_real, x_fake) from `nets.params["discriminator"]`;
+  θ_D itself for `steps` = 0."""
   initial = nets.params["discriminator"]
   if steps == 0:
     return initial
@@ -78,17 +78,17 @@ def unrolled_discriminator_params(nets: Networks, x_real: jax.Array, x_fake: jax
     updates, optimizer_state = optimizer.update(grads, optimizer_state, params)
     return (optax.apply_updates(params, updates), optimizer_state), None
 
-  (final, _), _ = jax.lax.scan(update, (initial, optimizer.init(initial)), length=steps)
+  (final, _), _ = jax.lax.scan(update, (initial, optimizer_state), length=steps)
   return final
 
 
 def unrolling_optimizer(config: ml_collections.ConfigDict) -> optax.GradientTransformation:
-  """Gradient descent with `config.loss.unrolling_learning_rate` (default: the discriminator's
-  base learning rate): the unroll's update (see the module docstring for why not Adam)."""
-  learning_rate = config.loss.get("unrolling_learning_rate")
-  if learning_rate is None:
-    learning_rate = config.optimizer.discriminator.learning_rate
-  return optax.sgd(learning_rate)
+  """The discriminator's own optimizer (`config.optimizer.discriminator`), with Adam's ε_root =
+  `UNROLL_EPS_ROOT` so that the unroll's derivative is finite (module docstring)."""
+  discriminator = config.optimizer.discriminator
+  if discriminator.name == "adam":
+    discriminator = ml_collections.ConfigDict({**discriminator.to_dict(), "eps_root": UNROLL_EPS_ROOT})
+  return make_optimizer(discriminator)
 
 
 def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> Method:
@@ -102,7 +102,8 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
     unrolled = nets
     if steps:
       unrolled = with_discriminator_params(
-          nets, unrolled_discriminator_params(nets, batch["x"], x_gen, steps, optimizer))
+          nets, unrolled_discriminator_params(nets, batch["x"], x_gen, steps, optimizer,
+                                              nets.opt_state["discriminator"]))
     loss = losses.generator_adversarial_loss(unrolled("discriminator", x_gen), form)
     return loss, {"generator_loss": loss}
 

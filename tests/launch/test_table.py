@@ -24,7 +24,7 @@ def test_a_small_table_has_each_cell_with_the_papers_number(tmp_path):
   hq = re.fullmatch(r"(\d+\.\d) ± (\d+\.\d) \(99\.3\)", cells[2])
   assert modes and hq, row
   assert 0 <= float(modes[1]) <= 8 and 0 <= float(hq[1]) <= 100
-  assert "mean ± std over 2 seeds" in table
+  assert "mean ± std over 2 seeds" in table and "iterations per cell: ring 200;" in table
   # Both seeds' results are in the cell's workdir, and the cell is their mean.
   import json  # pylint: disable=import-outside-toplevel
   results = json.load(open(tmp_path / "gan_ring" / "results.json"))

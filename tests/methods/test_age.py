@@ -1,10 +1,8 @@
 """AGE: unit-sphere codes, both losses against the paper's equations computed by hand, batch
-statistics of the global batch under data parallelism, and a short run of each config."""
-
-import importlib
+statistics of the global batch under data parallelism (every config's run:
+tests/test_mixture_configs.py)."""
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 from jax.sharding import NamedSharding, PartitionSpec
@@ -13,7 +11,6 @@ from aegan import configuration, train
 from aegan.configuration import ConfigError
 from aegan.methods import Networks, init_variables, make_method
 from aegan.parallel import DATA_AXIS, data_mesh, replicate
-from tests.conftest import tiny
 
 
 def setup(config, batch_size=9):
@@ -150,24 +147,3 @@ def test_bad_fields_are_refused_in_one_line(tiny_age, field, value, expected):
   with pytest.raises(ConfigError) as error:
     configuration.validate(tiny_age, 1)
   assert expected in str(error.value) and "\n" not in str(error.value)
-
-
-@pytest.mark.parametrize("name", ["age_ring", "age_grid", "age_1200d"])
-def test_config_trains(name):
-  """Each shipped config, with tiny networks, validates and trains two calls on 4 devices."""
-  config = tiny(importlib.import_module(f"configs.{name}").get_config())
-  configuration.validate(config, 4)
-  method, dataset, optimizers = train.build(config)
-  initial = jax.device_get(train.init_state(method, optimizers, config.seed))
-  mesh = data_mesh(jax.devices()[:4])
-  update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size, 10)
-  state = replicate(initial, mesh)
-  for _ in range(2):
-    state, metrics = update(state, replicate(dataset.arrays("train"), mesh))
-  assert set(metrics) == {"encoder_loss", "kl_real", "kl_fake", "reconstruction_l1", "generator_loss",
-                          "generator_kl_fake", "latent_reconstruction"}
-  assert all(np.isfinite(float(v)) for v in metrics.values()), metrics
-  params = jax.device_get(state.params)
-  for network in method.networks:
-    assert any(not np.array_equal(a, b) for a, b in
-               zip(jax.tree.leaves(initial.params[network]), jax.tree.leaves(params[network])))

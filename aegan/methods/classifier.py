@@ -1,0 +1,50 @@
+"""A classifier trained by the codebase itself: the digit classifier that counts modes in
+VEEGAN's Stacked-MNIST protocol (PAPERS.md §1: "a pretrained MNIST classifier labels each
+channel"), and the in-repo feature network for FID/KID/Inception score on offline data.
+
+Network: classifier C: x -> logits over `config.model.num_classes` classes (a conv encoder for
+images, an MLP for vectors; `config.model.classifier`).
+One phase per iteration:
+    L(C) = -E[log softmax(C(x + σ n))_y],   n ~ N(0, I),
+the cross-entropy on labelled draws (x, y) of the training split, with Gaussian input noise of
+std σ = `config.loss.input_noise_std` (ours: generated images are never exactly digits, and a
+classifier that has seen noisy digits labels them more reliably; 0 disables it). The noise is
+drawn per example like every other draw, so a batch is the same on any device count.
+"""
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import optax
+
+from aegan import models
+from aegan.methods.base import Batch, Method, Networks, Phase
+
+
+def cross_entropy(logits: jax.Array, labels: jax.Array) -> jax.Array:
+  """-mean_i log softmax(logits_i)[labels_i]."""
+  return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, labels))
+
+
+def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> Method:
+  num_classes = config.model.num_classes
+  dtype = models.compute_dtype(config)
+  noise_std = config.loss.input_noise_std
+
+  def classifier_loss(nets: Networks, batch: Batch):
+    logits = nets("classifier", batch["x"] + noise_std * batch["input_noise"])
+    loss = cross_entropy(logits, batch["label"])
+    accuracy = jnp.mean(jnp.argmax(logits, -1) == batch["label"])
+    return loss, {"cross_entropy": loss, "accuracy": accuracy}
+
+  def sample_noise(key: jax.Array) -> dict[str, jax.Array]:
+    return {"input_noise": jax.random.normal(key, example_shape)}
+
+  return Method(
+      networks={"classifier": models.make_encoder(config.model.classifier, num_classes, dtype)},
+      example_inputs={"classifier": (jnp.zeros((1,) + example_shape),)},
+      phases=(Phase("classifier", ("classifier",), classifier_loss),),
+      sample_noise=sample_noise,
+      generate=None,
+      labelled=True,
+  )

@@ -1,0 +1,80 @@
+"""The codebase's own classifier as an evaluation network: trained by `train_and_evaluate` on
+the digits, restored from its workdir, it labels real stacked digits with their true triples,
+and a stacked run's evaluation counts modes with it."""
+
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from aegan import train
+from aegan.configuration import ConfigError
+from aegan.data.digits import stacked_digits
+from aegan.evaluation.classifier import ChannelClassifier
+from aegan.evaluation.evaluator import classification_metrics, quantise
+from aegan.evaluation.stacked import triple_modes
+from configs import classifier_digits, dcgan_stacked_digits
+from tests.conftest import tiny
+
+
+@pytest.fixture(scope="module")
+def classifier_run(tmp_path_factory):
+  """configs/classifier_digits.py, shortened: 300 iterations on 4 devices."""
+  config = classifier_digits.get_config()
+  config.train.update(steps=300, log_every=100)
+  config.eval.update(every=300, num_samples=1_000)
+  config.checkpoint.every = 300
+  workdir = str(tmp_path_factory.mktemp("classifier"))
+  results = train.train_and_evaluate(config, workdir)
+  return workdir, results
+
+
+def test_classification_metrics_by_hand():
+  logits = np.array([[2.0, 0.0], [0.0, 1.0], [3.0, 1.0]])
+  metrics = classification_metrics(logits, np.array([0, 0, 0]))
+  assert metrics["eval/accuracy"] == pytest.approx(2 / 3)
+  expected = np.mean([np.log(1 + np.exp(-2.0)), np.log(1 + np.exp(1.0)), np.log(1 + np.exp(-2.0))])
+  assert metrics["eval/cross_entropy"] == pytest.approx(expected)
+
+
+def test_the_classifier_labels_real_stacks_with_their_triples(classifier_run):
+  workdir, results = classifier_run
+  assert results["eval/accuracy"] > 0.85  # The digits are easy: 92% at the config's 1,500 steps.
+  classifier = ChannelClassifier(workdir)
+  assert classifier.accuracy == results["eval/accuracy"]
+  dataset = stacked_digits()
+  arrays = jax.tree.map(jnp.asarray, dataset.arrays("test"))
+  images, labels = jax.vmap(dataset.sample_labelled, (None, 0))(arrays, jax.random.split(jax.random.PRNGKey(0), 3_000))
+  probabilities = classifier.channel_probabilities(quantise(images))
+  assert probabilities.shape == (3_000, 3, 10)
+  np.testing.assert_allclose(probabilities.sum(-1), 1.0, rtol=1e-5)
+  predicted = triple_modes(jnp.asarray(probabilities.argmax(-1)))
+  # A triple is right when all three channels are: about accuracy³ of them.
+  assert np.mean(predicted == labels) > results["eval/accuracy"] ** 3 - 0.05
+  metrics = classifier.mode_metrics(quantise(images), confidence=0.9)
+  true_modes = len(np.unique(labels))
+  assert abs(metrics["eval/modes"] - true_modes) <= 0.05 * true_modes
+  assert 0 < metrics["eval/confident_fraction"] <= 1
+  assert metrics["eval/confident_modes"] <= metrics["eval/modes"]
+
+
+def test_a_stacked_run_counts_its_modes_with_the_named_classifier(classifier_run, tmp_path):
+  workdir, results = classifier_run
+  config = tiny(dcgan_stacked_digits.get_config(), steps=2, steps_per_call=1)
+  config.model.generator.width = config.model.discriminator.width = 8
+  config.eval.update(num_samples=512, ms_ssim_pairs=0)
+  del config.eval["critic"], config.eval["ivom"]
+  config.eval.classifier.workdir = workdir
+  metrics = train.train_and_evaluate(config, str(tmp_path))
+  assert 1 <= metrics["eval/modes"] <= 512
+  assert metrics["eval/classifier_accuracy"] == results["eval/accuracy"]
+  assert 0 <= metrics["eval/confident_fraction"] <= 1
+  assert json.load(open(tmp_path / "results.json"))["eval/modes"] == metrics["eval/modes"]
+
+
+def test_a_missing_classifier_is_one_line(tmp_path):
+  with pytest.raises(ConfigError, match=r"^eval.classifier.workdir=.* holds no finished classifier "
+                                        r"run: train one with `python launch/main.py"):
+    ChannelClassifier(str(tmp_path))

@@ -1,0 +1,288 @@
+"""The FID Inception-v3 port (shapes, parameter count, features) and its weights-file loader.
+
+The files here are written by `_write_torch_file`, a small writer of the two layouts
+`torch.save` produces (zip and legacy; see aegan/evaluation/torch_files.py), so these tests
+need no PyTorch. That the reader also reads real `torch.save` output, and that the port
+computes pytorch-fid's features, is checked by benchmarks/inception_equivalence.py.
+"""
+
+import os
+import pickle
+import struct
+import zipfile
+
+import jax
+import numpy as np
+import pytest
+
+from aegan.evaluation import inception
+from aegan.evaluation.torch_files import (LEGACY_MAGIC_NUMBER, LEGACY_PROTOCOL_VERSION,
+                                          WeightsFileError, read_state_dict)
+
+# pytorch-fid 0.3.0's fid_inception_v3() (torchvision 0.28): sum of parameter numels, and of
+# BatchNorm running means and variances.
+FID_INCEPTION_PARAMETERS = 23_850_960
+FID_INCEPTION_RUNNING_STATISTICS = 34_432
+
+
+# --- a torch.save writer without torch ------------------------------------------------------
+
+
+def _text(value: str) -> bytes:
+  encoded = value.encode()
+  return b"X" + struct.pack("<I", len(encoded)) + encoded  # BINUNICODE
+
+
+def _int(value: int) -> bytes:
+  return b"J" + struct.pack("<i", value)  # BININT
+
+
+def _ints(values: tuple[int, ...]) -> bytes:
+  return b"(" + b"".join(_int(v) for v in values) + b"t"  # MARK ... TUPLE
+
+
+def _global(module: str, name: str) -> bytes:
+  return b"c" + f"{module}\n{name}\n".encode()
+
+
+def _state_dict_pickle(tensors: dict, storages: dict, legacy: bool) -> bytes:
+  """Protocol-2 pickle of {name: torch._utils._rebuild_tensor_v2(storage, offset, shape,
+  stride, False, OrderedDict())}, storages as persistent ids, opcode by opcode as torch.save.
+
+  tensors: {name: (storage key, offset, shape, stride)}; storages: {key: numpy array}.
+  """
+  body = b""
+  for name, (key, offset, shape, stride) in tensors.items():
+    storage_class = {np.float32: "FloatStorage", np.int64: "LongStorage",
+                     np.float16: "HalfStorage"}[storages[key].dtype.type]
+    persistent_id = (b"(" + _text("storage") + _global("torch", storage_class) + _text(key)
+                     + _text("cpu") + _int(storages[key].size) + (b"N" if legacy else b"")
+                     + b"tQ")  # TUPLE, BINPERSID
+    body += (_text(name) + _global("torch._utils", "_rebuild_tensor_v2") + b"("
+             + persistent_id + _int(offset) + _ints(shape) + _ints(stride) + b"\x89"
+             + _global("collections", "OrderedDict") + b")R" + b"tR")
+  return b"\x80\x02}(" + body + b"u."
+
+
+def _write_torch_file(path, tensors: dict, storages: dict, layout: str = "zip",
+                      byteorder: str = "little", payload: bytes | None = None) -> None:
+  """Writes what torch.save(state_dict, path) would for these tensors and storages.
+
+  layout: "zip" (torch >= 1.6) or "legacy"; payload: a pickle to store instead of the state
+  dict's.
+  """
+  pickled = payload or _state_dict_pickle(tensors, storages, legacy=layout == "legacy")
+  order = "<" if byteorder == "little" else ">"
+  raw = {key: array.astype(array.dtype.newbyteorder(order)).tobytes()
+         for key, array in storages.items()}
+  if layout == "zip":
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+      archive.writestr("archive/data.pkl", pickled)
+      archive.writestr("archive/byteorder", byteorder)
+      for key, data in raw.items():
+        archive.writestr(f"archive/data/{key}", data)
+      archive.writestr("archive/version", "3\n")
+    return
+  with open(path, "wb") as file:
+    for header in (LEGACY_MAGIC_NUMBER, LEGACY_PROTOCOL_VERSION,
+                   {"protocol_version": LEGACY_PROTOCOL_VERSION, "little_endian": True,
+                    "type_sizes": {"short": 2, "int": 4, "long": 8}}):
+      file.write(pickle.dumps(header, protocol=2))
+    file.write(pickled + pickle.dumps(sorted(storages), protocol=2))
+    for key in sorted(storages):
+      file.write(struct.pack("<q", storages[key].size) + raw[key])
+
+
+def _contiguous(key: str, shape: tuple[int, ...], offset: int = 0) -> tuple:
+  stride = tuple(int(np.prod(shape[i + 1:])) for i in range(len(shape)))
+  return key, offset, shape, stride
+
+
+# --- reading torch.save files ---------------------------------------------------------------
+
+STORAGES = {"0": np.arange(12, dtype=np.float32) - 5.5, "1": np.array([7], np.int64),
+            "2": np.array([0.5, -2.0, 3.0], np.float16)}
+TENSORS = {"weight": _contiguous("0", (3, 4)), "transposed": ("0", 0, (4, 3), (1, 4)),
+           "row": _contiguous("0", (4,), offset=8), "count": _contiguous("1", ()),
+           "half": _contiguous("2", (3,))}
+EXPECTED = {"weight": STORAGES["0"].reshape(3, 4), "transposed": STORAGES["0"].reshape(3, 4).T,
+            "row": STORAGES["0"][8:], "count": np.array(7, np.int64), "half": STORAGES["2"]}
+
+
+@pytest.mark.parametrize("layout, byteorder", [("zip", "little"), ("zip", "big"),
+                                               ("legacy", "little")])
+def test_reads_tensors_views_and_dtypes_of_both_layouts(tmp_path, layout, byteorder):
+  path = tmp_path / "state.pth"
+  _write_torch_file(path, TENSORS, STORAGES, layout, byteorder)
+  state = read_state_dict(path)
+  assert list(state) == list(EXPECTED)
+  for name, expected in EXPECTED.items():
+    assert state[name].dtype == expected.dtype and state[name].dtype.isnative
+    np.testing.assert_array_equal(state[name], expected)
+    assert state[name].flags.c_contiguous
+
+
+def _error(path) -> str:
+  with pytest.raises(WeightsFileError) as error:
+    read_state_dict(path)
+  message = str(error.value)
+  assert "\n" not in message and message.startswith(str(path))
+  return message
+
+
+def test_refuses_a_missing_file_and_files_that_are_not_torch_save(tmp_path):
+  assert "no such file" in _error(tmp_path / "absent.pth")
+  (tmp_path / "text.pth").write_text("not weights\n")
+  assert "neither a zip archive nor a legacy torch.save file" in _error(tmp_path / "text.pth")
+  with zipfile.ZipFile(tmp_path / "other.zip", "w") as archive:
+    archive.writestr("archive/readme.txt", "hello")
+  assert "no <folder>/data.pkl" in _error(tmp_path / "other.zip")
+  (tmp_path / "cut.pth").write_bytes(b"\x80\x02}(" + _text("weight"))
+  assert "not a readable torch.save state dict" in _error(tmp_path / "cut.pth")
+
+
+@pytest.mark.parametrize("layout", ["zip", "legacy"])
+def test_refuses_a_pickle_that_names_another_global_without_calling_it(tmp_path, layout):
+  marker = tmp_path / "called"
+  payload = b"\x80\x02" + _global("os", "system") + b"(" + _text(f"touch {marker}") + b"tR."
+  _write_torch_file(tmp_path / "evil.pth", {}, {}, layout, payload=payload)
+  assert "names os.system" in _error(tmp_path / "evil.pth")
+  assert not marker.exists()
+
+
+def test_refuses_missing_storages_and_views_past_their_storage(tmp_path):
+  _write_torch_file(tmp_path / "missing.pth", TENSORS, STORAGES)
+  with zipfile.ZipFile(tmp_path / "missing.pth") as source, \
+      zipfile.ZipFile(tmp_path / "dropped.pth", "w") as target:
+    for entry in source.namelist():
+      if entry != "archive/data/1":
+        target.writestr(entry, source.read(entry))
+  assert "storage 1 is missing" in _error(tmp_path / "dropped.pth")
+  _write_torch_file(tmp_path / "past.pth", {"weight": _contiguous("0", (4, 4))}, STORAGES)
+  assert "reads past its storage" in _error(tmp_path / "past.pth")
+
+
+# --- the network ----------------------------------------------------------------------------
+
+
+def test_parameter_count_equals_pytorch_fids():
+  sizes = {name: sum(leaf.size for leaf in jax.tree.leaves(tree))
+           for name, tree in inception.variable_shapes().items()}
+  assert sizes == {"params": FID_INCEPTION_PARAMETERS,
+                   "batch_stats": FID_INCEPTION_RUNNING_STATISTICS}
+
+
+def test_layer_shapes():
+  params = inception.variable_shapes()["params"]
+  kernels = [leaf for path, leaf in jax.tree_util.tree_leaves_with_path(params)
+             if path[-1].key == "kernel"]
+  assert len(kernels) == 94 + 1  # 94 convolutions and the fc layer.
+  assert params["Conv2d_1a_3x3"]["conv"]["kernel"].shape == (3, 3, 3, 32)
+  assert params["Mixed_5b"]["branch_pool"]["conv"]["kernel"].shape == (1, 1, 192, 32)
+  assert params["Mixed_6e"]["branch7x7dbl_5"]["conv"]["kernel"].shape == (1, 7, 192, 192)
+  assert params["Mixed_7c"]["branch3x3_2b"]["conv"]["kernel"].shape == (3, 1, 384, 384)
+  assert params["fc"]["kernel"].shape == (2048, inception.NUM_CLASSES)
+  torch_shapes = inception.state_dict_shapes()  # 5 tensors per convolution + fc.
+  assert len(torch_shapes) == 94 * 5 + 2
+  assert torch_shapes["Conv2d_1a_3x3.conv.weight"] == (32, 3, 3, 3)
+  assert torch_shapes["Mixed_7b.branch3x3dbl_3a.bn.running_mean"] == (384,)
+  assert torch_shapes["fc.weight"] == (inception.NUM_CLASSES, 2048)
+
+  def block_outputs(variables, images):
+    _, state = inception.FIDInceptionV3().apply(
+        variables, images, capture_intermediates=lambda module, _: module.name is not None,
+        mutable=["intermediates"])
+    return {name: value["__call__"][0] for name, value in state["intermediates"].items()}
+
+  images = jax.ShapeDtypeStruct((2, 299, 299, 3), np.float32)
+  shapes = {name: out.shape[1:] for name, out in
+            jax.eval_shape(block_outputs, inception.variable_shapes(), images).items()}
+  assert shapes == {
+      "Conv2d_1a_3x3": (149, 149, 32), "Conv2d_2a_3x3": (147, 147, 32),
+      "Conv2d_2b_3x3": (147, 147, 64), "Conv2d_3b_1x1": (73, 73, 80),
+      "Conv2d_4a_3x3": (71, 71, 192), "Mixed_5b": (35, 35, 256), "Mixed_5c": (35, 35, 288),
+      "Mixed_5d": (35, 35, 288), "Mixed_6a": (17, 17, 768), "Mixed_6b": (17, 17, 768),
+      "Mixed_6c": (17, 17, 768), "Mixed_6d": (17, 17, 768), "Mixed_6e": (17, 17, 768),
+      "Mixed_7a": (8, 8, 1280), "Mixed_7b": (8, 8, 2048), "Mixed_7c": (8, 8, 2048),
+      "fc": (inception.NUM_CLASSES,)}
+
+
+def _random_variables(seed: int = 0) -> dict:
+  """He-normal kernels, BatchNorm as the identity: the network's shapes, cheap to make."""
+  rng = np.random.default_rng(seed)
+
+  def draw(path, leaf):
+    if path[-1].key == "kernel":
+      fan_in = np.prod(leaf.shape[:-1])
+      return (rng.standard_normal(leaf.shape) * np.sqrt(2 / fan_in)).astype(np.float32)
+    return np.full(leaf.shape, 1.0 if path[-1].key in ("scale", "var") else 0.0, np.float32)
+
+  return jax.tree_util.tree_map_with_path(draw, inception.variable_shapes())
+
+
+def test_features_of_uint8_images_in_padded_batches():
+  features = inception.feature_function(_random_variables(), batch_size=2)
+  images = np.random.default_rng(1).integers(0, 256, (3, 32, 32, 3), np.uint8)
+  pool3, logits = features(images)  # Two calls: images 0-1, and image 2 padded to a batch.
+  assert pool3.shape == (3, 2048) and logits.shape == (3, inception.NUM_CLASSES)
+  assert np.all(np.isfinite(pool3)) and np.all(pool3 >= 0) and np.ptp(pool3) > 0
+  alone_pool3, alone_logits = features(images[2:])
+  np.testing.assert_allclose(alone_pool3[0], pool3[2], rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(alone_logits[0], logits[2], rtol=1e-5, atol=1e-6)
+  with pytest.raises(ValueError, match="need uint8 images"):
+    features(images.astype(np.float32))
+
+
+# --- loading pytorch-fid's weights file -----------------------------------------------------
+
+
+def _fid_weights_file(path, drop: str = "", reshape: str = "", extra: str = "") -> None:
+  """A torch.save file with pytorch-fid's names and shapes: every tensor a view of one storage
+  holding 0, 1, 2, ..., so the value at each torch index is its row-major position."""
+  tensors = {}
+  for name, shape in inception.state_dict_shapes().items():
+    tensors[name] = _contiguous("0", shape[::-1] if name == reshape else shape)
+    if name.endswith(".bn.running_var"):
+      tensors[name.replace("running_var", "num_batches_tracked")] = _contiguous("1", ())
+  tensors.pop(drop, None)
+  if extra:
+    tensors[extra] = _contiguous("0", (3,))
+  storages = {"0": np.arange(2048 * 1008, dtype=np.float32), "1": np.array([0], np.int64)}
+  _write_torch_file(path, tensors, storages)
+
+
+def test_load_variables_maps_names_and_layouts(tmp_path):
+  _fid_weights_file(tmp_path / "fid.pth")
+  variables = inception.load_variables(tmp_path / "fid.pth")
+  assert jax.tree.map(lambda x: (x.shape, x.dtype), variables) == jax.tree.map(
+      lambda x: (x.shape, np.dtype(np.float32)), inception.variable_shapes())
+  kernel = variables["params"]["Mixed_6b"]["branch7x7_2"]["conv"]["kernel"]  # HWIO (1, 7, 128, 128)
+  h, w, i, o = 0, 5, 3, 2
+  assert kernel[h, w, i, o] == ((o * 128 + i) * 1 + h) * 7 + w  # Torch OIHW, row-major.
+  fc = variables["params"]["fc"]["kernel"]
+  assert fc[10, 3] == 3 * 2048 + 10  # Torch [out, in].
+  np.testing.assert_array_equal(variables["batch_stats"]["Mixed_7c"]["branch_pool"]["bn"]["var"],
+                                np.arange(192))
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(drop="Mixed_5b.branch5x5_2.bn.running_mean"),
+     "Mixed_5b.branch5x5_2.bn.running_mean is missing"),
+    (dict(reshape="Conv2d_2b_3x3.conv.weight"),
+     "Conv2d_2b_3x3.conv.weight is float32[3, 3, 32, 64], expected float[64, 32, 3, 3]"),
+    (dict(extra="AuxLogits.fc.bias"), "unexpected AuxLogits.fc.bias"),
+])
+def test_load_variables_refuses_a_different_network(tmp_path, change, message):
+  _fid_weights_file(tmp_path / "fid.pth", **change)
+  with pytest.raises(WeightsFileError, match="is not the FID Inception-v3") as error:
+    inception.load_variables(tmp_path / "fid.pth")
+  assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_missing_weights_file_says_where_to_get_it(tmp_path):
+  with pytest.raises(WeightsFileError) as error:
+    inception.load_variables(tmp_path / "pt_inception-2015-12-05-6726825d.pth")
+  message = str(error.value)
+  assert "\n" not in message and inception.WEIGHTS_URL in message
+  assert message.startswith(f"FID Inception weights file {tmp_path}")
+  assert not os.path.exists(tmp_path / "pt_inception-2015-12-05-6726825d.pth")
