@@ -116,7 +116,7 @@ def _differences(saved: dict, target: dict) -> list[str]:
     out.append(f"{len(only_target)} array(s) missing from it (e.g. {only_target[0]})")
   if only_saved:
     out.append(f"{len(only_saved)} array(s) this run does not have (e.g. {only_saved[0]})")
-  for path in sorted(set(saved) & set(target)):
+  for path in sorted(set(saved) & set(target), key=lambda p: (not p.startswith("params/"), p)):
     (saved_shape, saved_dtype), (shape, dtype) = saved[path], target[path]
     if saved_shape != shape:
       out.append(f"{path} has shape {saved_shape} there, {shape} here")

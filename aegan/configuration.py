@@ -133,6 +133,11 @@ def _validate_unrolled_gan(config: ml_collections.ConfigDict) -> None:
 
 def _validate_network(network: str, network_config: ml_collections.ConfigDict) -> None:
   kind = network_config.get("kind", "mlp")
+  for field, value in network_config.items():  # hidden, z_hidden, head_hidden: layer widths.
+    if field.endswith("hidden"):  # An override `hidden=wide` parses as ('wide',).
+      _require(isinstance(value, (tuple, list)) and all(
+          isinstance(width, int) and not isinstance(width, bool) and width > 0 for width in value),
+               f"config.model.{network}.{field} must be a tuple of positive integers, got {value!r}")
   _require(kind in models.KINDS,
            f"unknown kind {kind!r} for config.model.{network}; choose one of {list(models.KINDS)}")
   if "activation" in network_config:

@@ -71,8 +71,12 @@ def _parse_flags(argv: list[str]) -> list[str]:
   except flags.Error as error:  # Wrong override types; config files that raise (traceback inside).
     lines = [line for line in str(error).splitlines() if line.strip()]
     _fail(lines[0] if len(lines) == 1 else f"{lines[0]} {lines[-1]}")
-  except AttributeError as error:  # A config file without get_config.
-    _fail(f"cannot load the config file: {error}")
+  except Exception as error:  # pylint: disable=broad-except  # A config file that raises, or lacks get_config.
+    cause = error.__cause__ or error
+    lines = str(cause).strip().splitlines()
+    named = [arg.split("=", 1)[1] for arg in argv if arg.startswith("--config=")]
+    _fail(f"cannot load the config file{' ' + named[-1] if named else ''}: "
+          f"{type(cause).__name__}: {lines[0] if lines else ''}")
   path = config_flags.get_config_filename(flags.FLAGS["config"])
   if not os.path.isfile(path):
     _fail(f"config file {path} does not exist")

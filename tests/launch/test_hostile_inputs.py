@@ -1,0 +1,186 @@
+"""Hostile inputs to launch/main.py, as one table: each is one `error:` line on stderr, no
+traceback, a non-zero exit, and nothing written over an existing workdir (every file in it is
+byte-for-byte what it was) or, where there was none, no workdir created."""
+
+import hashlib
+import os
+import re
+import shutil
+import zipfile
+
+import numpy as np
+import pytest
+
+from aegan.evaluation.torch_files import WeightsFileError, read_state_dict
+from tests.datasets import prepare
+from tests.launch.test_main import MAIN, TINY, run
+
+TRAINED_ARGS = ["--config.train.steps=100", *TINY]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> str:
+  """A finished tiny VEEGAN run: config.json, metrics.jsonl, results.json, checkpoints/100."""
+  workdir = str(tmp_path_factory.mktemp("trained") / "run")
+  result = run(f"--workdir={workdir}", *TRAINED_ARGS)
+  assert result.returncode == 0, result.stderr
+  return workdir
+
+
+@pytest.fixture(scope="module")
+def cifar10_dirs(tmp_path_factory) -> dict[str, str]:
+  """tfds data_dirs whose cifar10 is of the wrong image shape, and of the wrong dtype."""
+  rng = np.random.default_rng(0)
+  dirs = {}
+  for kind, images in (("shape", rng.integers(0, 256, (8, 16, 16, 3), np.uint8)),
+                       ("dtype", rng.random((8, 32, 32, 3), np.float32))):
+    dirs[kind] = str(tmp_path_factory.mktemp(f"tfds_{kind}"))
+    prepare(dirs[kind], "cifar10", "3.0.2", {"train": (images, np.arange(8) % 10),
+                                             "test": (images, np.arange(8) % 10)}, False)
+  return dirs
+
+
+def config_file(text):
+  def setup(tmp_path, trained, cifar10_dirs):
+    path = tmp_path / "config.py"
+    path.write_text(text)
+    return [f"--config={path}", f"--workdir={tmp_path / 'run'}"]
+  return setup
+
+
+def plain(*args):
+  return lambda tmp_path, trained, cifar10_dirs: [f"--workdir={tmp_path / 'run'}", *args]
+
+
+def workdir_file(tmp_path, trained, cifar10_dirs):
+  (tmp_path / "run").write_text("not a directory\n")
+  return [f"--workdir={tmp_path / 'run'}", *TRAINED_ARGS]
+
+
+def workdir_under_a_file(tmp_path, trained, cifar10_dirs):
+  (tmp_path / "file").write_text("not a directory\n")
+  return [f"--workdir={tmp_path / 'file' / 'run'}", *TRAINED_ARGS]
+
+
+def copy_of_trained(*args, keep_config=True):
+  """The trained run copied to tmp_path/run, run again with `args`; without its config.json when
+  not `keep_config` (checkpoints copied in from elsewhere, or code that changed the state)."""
+  def setup(tmp_path, trained, cifar10_dirs):
+    shutil.copytree(trained, tmp_path / "run")
+    if not keep_config:
+      os.remove(tmp_path / "run" / "config.json")
+    return [f"--workdir={tmp_path / 'run'}", *args]
+  return setup
+
+
+def cifar10(kind):
+  def setup(tmp_path, trained, cifar10_dirs):
+    data_dir = cifar10_dirs[kind] if kind else tmp_path / "tfds"
+    return ["--config=configs/veegan_cifar.py", f"--config.data.data_dir={data_dir}",
+            f"--workdir={tmp_path / 'run'}"]
+  return setup
+
+
+GAN_TINY = ["--config=configs/gan_ring.py", "--config.train.steps=100", "--config.model.latent_dim=4",
+            "--config.model.generator.hidden=(16,)", "--config.model.discriminator.hidden=(16,)",
+            "--config.train.batch_size=32", "--config.train.steps_per_call=50"]
+
+# (id, setup(tmp_path, trained, cifar10_dirs) -> launch/main.py's arguments, the error line).
+CASES = [
+    ("config_file_raises", config_file("raise RuntimeError('broken on purpose')\n"),
+     r"error: cannot load the config file .*config.py: RuntimeError: broken on purpose$"),
+    ("config_file_raises_in_get_config",
+     config_file("def get_config():\n  return 1 / 0\n"),
+     r"error: cannot load the config file .*config.py: ZeroDivisionError: division by zero$"),
+    ("config_file_lacks_get_config", config_file("CONFIG = {}\n"),
+     r"error: cannot load the config file .*config.py: AttributeError: .*get_config"),
+    ("config_file_missing", plain("--config=configs/does_not_exist.py"),
+     r"error: config file configs/does_not_exist.py does not exist$"),
+    ("override_of_the_wrong_type", plain("--config.train.steps=many"),
+     r"error: flag --config.train.steps=many: invalid literal for int\(\) with base 10: 'many'"),
+    ("override_of_a_tuple_with_a_string", plain("--config.model.generator.hidden=wide"),
+     r"error: config.model.generator.hidden must be a tuple of positive integers, got \('wide',\)$"),
+    ("override_of_a_missing_field", plain("--config.train.stepz=5"),
+     r"error: a --config.<field> override names a field the config does not have"),
+    ("workdir_is_a_file", workdir_file,
+     r"error: the workdir .*/run is a file, not a directory: use another --workdir$"),
+    # Tests run as root, for whom no directory is read-only: a path through a file is the
+    # workdir no user can create.
+    ("workdir_cannot_be_created", workdir_under_a_file,
+     r"error: the workdir .*/file/run cannot be created: .*/file is a file, not a directory"),
+    ("workdir_of_another_config", copy_of_trained("--config.train.steps=100", "--config.seed=3", *TINY),
+     r"error: the config differs from the run in .*/run at seed; use another --workdir"),
+    ("checkpoint_of_another_network_size",
+     copy_of_trained("--config.train.steps=100", *TINY[:1], "--config.model.generator.hidden=(32,)",
+                     *TINY[2:], keep_config=False),
+     r"error: checkpoint step 100 in .*/run/checkpoints does not match this run's state: "
+     r".*generator.* has shape \(.*16.*\) there, \(.*32.*\) here"),
+    ("checkpoint_of_another_method", copy_of_trained(*GAN_TINY, keep_config=False),
+     r"error: checkpoint step 100 in .*/run/checkpoints does not match this run's state: "
+     r".*array\(s\) this run does not have .*reconstructor"),
+    ("image_dataset_not_prepared", cifar10(None),
+     r"error: cifar10 is not prepared in .*/tfds: .*tfds build cifar10.*--config.data.data_dir"),
+    ("image_dataset_of_the_wrong_shape", cifar10("shape"),
+     r"error: cifar10 in .* holds uint8 images of shape \(16, 16, 3\), expected uint8 of shape "
+     r"\(32, 32, 3\)"),
+    ("image_dataset_of_the_wrong_dtype", cifar10("dtype"),
+     r"error: cifar10 in .* holds float32 images of shape \(32, 32, 3\), expected uint8"),
+]
+
+
+def snapshot(path) -> dict[str, str] | str | None:
+  """Every file under `path` (or `path` itself, if a file) by relative path -> its SHA-256."""
+  if not os.path.exists(path):
+    return None
+  if os.path.isfile(path):
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+  return {os.path.relpath(os.path.join(root, name), path):
+          hashlib.sha256(open(os.path.join(root, name), "rb").read()).hexdigest()
+          for root, _, names in os.walk(path) for name in names}
+
+
+@pytest.mark.parametrize("setup, expected", [case[1:] for case in CASES], ids=[c[0] for c in CASES])
+def test_hostile_input_is_one_error_line_a_nonzero_exit_and_nothing_written(
+    setup, expected, tmp_path, trained, cifar10_dirs):
+  args = setup(tmp_path, trained, cifar10_dirs)
+  watched = [tmp_path / "run", tmp_path / "file"]  # The workdir, or the file in its way.
+  before = [snapshot(path) for path in watched]
+  result = run(*args)
+  assert result.returncode == 2, result.stderr
+  assert "Traceback" not in result.stderr, result.stderr
+  errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+  assert len(errors) == 1 and re.match(expected, errors[0]), result.stderr
+  assert [snapshot(path) for path in watched] == before  # Unchanged, or still absent.
+
+
+def torch_zip_without_data_pkl(path):
+  with zipfile.ZipFile(path, "w") as archive:
+    archive.writestr("weights/version", "3\n")
+
+
+# A weights file that is not what it claims: the Inception network that reads one is not wired
+# into launch/main.py's evaluation, so these are read directly. (id, write the file, message).
+WEIGHTS_CASES = [
+    ("text_file", lambda path: path.write_text("<html>403 Forbidden</html>\n"),
+     r".*: it is neither a zip archive nor a legacy torch.save file$"),
+    ("empty_file", lambda path: path.write_bytes(b""),
+     r".*: it is neither a zip archive nor a legacy torch.save file$"),
+    ("zip_that_is_not_torch_save", torch_zip_without_data_pkl,
+     r".*: it is a zip archive but not a torch.save file"),
+    ("missing", lambda path: None, r".*: no such file$"),
+]
+
+
+@pytest.mark.parametrize("write, expected", [case[1:] for case in WEIGHTS_CASES],
+                         ids=[case[0] for case in WEIGHTS_CASES])
+def test_a_weights_file_that_is_not_what_it_claims_is_one_line(write, expected, tmp_path):
+  path = tmp_path / "pt_inception.pth"
+  write(path)
+  before = snapshot(path)
+  with pytest.raises(WeightsFileError) as error:
+    read_state_dict(path)
+  message = str(error.value)
+  assert "\n" not in message and re.match(expected, message), message
+  assert snapshot(path) == before
+  # launch/main.py reports it as one `error:` line, exit 2, like the cases above.
+  assert "WeightsFileError) as error:" in open(MAIN).read()
