@@ -6,14 +6,14 @@ Each cell (method, data) trains `configs/<method>_<data>.py`.
 
 # VEEGAN Table 1 [PAPERS.md §1]: method -> data -> (modes, % high quality). Rows without a
 # paper number (our extra baselines) print "-". `budgets`: named alternatives to the configs'
-# own iterations, per column; "hour" fits the paper's four rows x 5 seeds in about an hour on
-# a 2-core CPU, at a cost in quality (README, Results).
+# own iterations, per column; "short" runs the paper's four rows x 5 seeds in a fraction of
+# the time, at a cost in quality (README, Results: measured time and quality).
 TABLES = {
     "veegan1": dict(
         datasets=("ring", "grid", "1200d"),
         methods=("gan", "ali", "unrolled_gan", "veegan"),
         extra_methods=("bigan", "wgan_gp", "age", "alpha_gan"),
-        budgets={"hour": {"ring": 5_000, "grid": 5_000, "1200d": 2_000}},
+        budgets={"short": {"ring": 5_000, "grid": 5_000, "1200d": 2_000}},
         paper={
             "gan": {"ring": (1, 99.3), "grid": (3.3, 0.5), "1200d": (1.6, 2.0)},
             "ali": {"ring": (2.8, 0.13), "grid": (15.8, 1.6), "1200d": (3, 5.4)},

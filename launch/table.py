@@ -2,14 +2,14 @@
 
   python launch/table.py --table=veegan1                    # VEEGAN Table 1, 5 seeds, -> runs/table_veegan1
   python launch/table.py --table=veegan1 --methods=all      # + our extra baselines' rows
-  python launch/table.py --table=veegan1 --budget=hour      # a shorter budget: ~1 hour on 2 cores
+  python launch/table.py --table=veegan1 --budget=short     # fewer iterations, lower quality
   python launch/table.py --table=veegan1 --methods=veegan,gan --datasets=ring --seeds=2
 
 The rows are the paper's methods (`--methods=all` adds the extra baselines aegan implements).
 Each cell trains for its config's own `train.steps` (`--budget=config`, the default: the
 budgets at which VEEGAN was measured against the paper, hours for the whole table on 2 cores),
-for a named shorter budget of the table (`--budget=hour`: the same iterations for every cell
-of a column, the whole table in about an hour on 2 cores, with lower quality), or for `--steps`.
+for a named shorter budget of the table (`--budget=short`: the same iterations for every cell
+of a column, a fraction of the time, with lower quality), or for `--steps`.
 Learning-rate schedules are FieldReferences to the steps, so they stretch or shrink with them.
 Each cell trains `configs/<method>_<data>.py` with `train.num_seeds` seeds (seed, seed + 1, ...)
 vmapped in one process (aegan/train.py), the same `train_and_evaluate` as launch/main.py, into
@@ -42,7 +42,7 @@ _SEEDS = flags.DEFINE_integer("seeds", 5, "Seeds per cell, vmapped in one proces
 _SEED = flags.DEFINE_integer("seed", 0, "First seed.")
 _BUDGET = flags.DEFINE_string("budget", "config",
                               "Iterations per cell: 'config' (each config's own) or a budget the "
-                              "table names (veegan1: 'hour').")
+                              "table names (veegan1: 'short').")
 _STEPS = flags.DEFINE_integer("steps", None, "Iterations for every cell (overrides --budget).")
 _WORKDIR = flags.DEFINE_string("workdir", None, "Where the runs go (default: runs/table_<table>).")
 
