@@ -6,21 +6,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from aegan.methods import Networks, init_variables, make_method
+from aegan.methods import Networks
+from tests.methods.loss_helpers import apply, setup
 
 softplus = jax.nn.softplus
-
-
-def setup(config, seed=0):
-  method = make_method(config, (2,))
-  params, _ = init_variables(method, jax.random.PRNGKey(seed))
-  keys = jax.random.split(jax.random.PRNGKey(1), 9)
-  batch = {"x": jax.random.normal(keys[0], (9, 2)), **jax.vmap(method.sample_noise)(keys)}
-  return method, params, batch
-
-
-def apply(method, params, name, *inputs):
-  return method.networks[name].apply({"params": params[name]}, *inputs)
 
 
 def phase_loss(method, name, params, batch):

@@ -6,24 +6,8 @@ import numpy as np
 import pytest
 
 from aegan import losses
-from aegan.methods import Networks, init_variables, make_method
-
-
-def setup(config):
-  method = make_method(config, (2,))
-  params, _ = init_variables(method, jax.random.PRNGKey(0))
-  keys = jax.random.split(jax.random.PRNGKey(1), 9)
-  batch = {"x": jax.random.normal(keys[0], (9, 2)), **jax.vmap(method.sample_noise)(keys)}
-  return method, params, batch
-
-
-def apply(method, params, name, *inputs):
-  return method.networks[name].apply({"params": params[name]}, *inputs)
-
-
-def phase_loss(method, phase, params, batch):
-  """Phase `phase`'s loss on `params` (MLP networks: no batch statistics)."""
-  return method.phases[phase].loss(Networks(method.networks, params, {}, train=True), batch)
+from aegan.methods import Networks
+from tests.methods.loss_helpers import apply, phase_loss, setup
 
 
 def test_phases_and_noise_shapes(tiny_veegan):
