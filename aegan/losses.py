@@ -233,3 +233,17 @@ def gradient_penalty(critic: Callable[[jax.Array], jax.Array], points: jax.Array
   gradients = jax.grad(summed_scores)(points)
   norms = optax.safe_norm(gradients.reshape(points.shape[0], -1), 0.0, axis=1)
   return jnp.mean(jnp.square(norms - target_norm))
+
+
+def classification_cross_entropy(logits: jax.Array, labels: jax.Array) -> jax.Array:
+  """Cross-entropy of a classifier  L = -E[log softmax(l(x))_y]  over labelled examples (x, y):
+  the classifier's loss (aegan/methods/classifier.py; the digit classifier of VEEGAN's
+  Stacked-MNIST protocol, Srivastava et al. 2017, Section 5.2).
+
+  Args:
+    logits: [batch, classes].
+    labels: int [batch], each in [0, classes).
+  """
+  chex.assert_rank(logits, 2)
+  chex.assert_shape(labels, (logits.shape[0],))
+  return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, labels))

@@ -262,3 +262,11 @@ class BatchGaussianKLTest(chex.TestCase):
     np.testing.assert_allclose(mapped(sharded), whole, rtol=1e-5)
     quarters = np.mean([losses.batch_gaussian_kl(codes[4 * i:4 * i + 4]) for i in range(4)])
     self.assertGreater(abs(float(quarters) - float(whole)), 1.0)
+
+
+def test_classification_cross_entropy_by_hand():
+  logits = jnp.array([[2.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+  labels = jnp.array([0, 2])
+  # -log(e² / (e² + 2)) and -log(e / (2e + 1)), averaged.
+  expected = (np.log(np.exp(2.0) + 2) - 2.0 + np.log(2 * np.e + 1) - 1.0) / 2
+  np.testing.assert_allclose(losses.classification_cross_entropy(logits, labels), expected, rtol=1e-6)

@@ -15,15 +15,9 @@ drawn per example like every other draw, so a batch is the same on any device co
 import jax
 import jax.numpy as jnp
 import ml_collections
-import optax
 
-from aegan import models
+from aegan import losses, models
 from aegan.methods.base import Batch, Method, Networks, Phase
-
-
-def cross_entropy(logits: jax.Array, labels: jax.Array) -> jax.Array:
-  """-mean_i log softmax(logits_i)[labels_i]."""
-  return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, labels))
 
 
 def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> Method:
@@ -33,7 +27,7 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
 
   def classifier_loss(nets: Networks, batch: Batch):
     logits = nets("classifier", batch["x"] + noise_std * batch["input_noise"])
-    loss = cross_entropy(logits, batch["label"])
+    loss = losses.classification_cross_entropy(logits, batch["label"])
     accuracy = jnp.mean(jnp.argmax(logits, -1) == batch["label"])
     return loss, {"cross_entropy": loss, "accuracy": accuracy}
 
