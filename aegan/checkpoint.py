@@ -35,6 +35,11 @@ restoring anything, `restore` compares each checkpoint's array metadata (paths, 
 in `<step>/default/_METADATA`) with the target and raises `CheckpointMismatchError`, touching
 nothing, on the first that differs; one whose metadata cannot be read is left to the restore
 (and the fall-back) as damaged.
+
+A `read_only` Checkpointer (evaluating or sampling a run, perhaps while it still trains, and
+restoring another run's classifier) changes nothing on disk: it neither deletes orbax's
+temporary directories (they may be a save in progress) nor sets damaged checkpoints aside; it
+only falls back past them.
 """
 
 import gc
@@ -89,6 +94,10 @@ def _drop_abandoned_reads() -> None:
     sys.unraisablehook = report
 
 
+class CheckpointNotFoundError(ValueError):
+  """The step asked for is not among a directory's checkpoints (one line: which are)."""
+
+
 class CheckpointMismatchError(ValueError):
   """An intact checkpoint holds another state than the one the run restores into."""
 
@@ -126,14 +135,18 @@ def _differences(saved: dict, target: dict) -> list[str]:
 
 
 class Checkpointer:
-  """Periodic and final saves of one pytree under `directory`; restores the newest usable one."""
+  """Periodic and final saves of one pytree under `directory`; restores the newest usable one.
+  `read_only`: for restoring only (module docstring)."""
 
-  def __init__(self, directory: str, keep: int):
+  def __init__(self, directory: str, keep: int, read_only: bool = False):
     self._directory = os.path.abspath(directory)
+    self._read_only = read_only
     self._manager = ocp.CheckpointManager(
         self._directory,
-        options=ocp.CheckpointManagerOptions(max_to_keep=keep, create=True,
-                                             cleanup_tmp_directories=True),
+        options=ocp.CheckpointManagerOptions(max_to_keep=None if read_only else keep,
+                                             create=not read_only,
+                                             cleanup_tmp_directories=not read_only,
+                                             read_only=read_only),
         # One unnamed item, said up front: orbax otherwise infers the layout from the first
         # step directory it reads, and an empty one would make it misread every other step.
         item_handlers=ocp.StandardCheckpointHandler(),
@@ -143,18 +156,27 @@ class Checkpointer:
     self._manager.save(step, args=ocp.args.StandardSave(state),
                        custom_metadata={_DIGEST_KEY: digest(state)})
 
-  def restore(self, target):
-    """The newest checkpoint that restores intact, in the structure and shardings of `target`
-    (a pytree of arrays like the one saved), or None if there is none.
+  def restore(self, target, step: int | None = None):
+    """The newest checkpoint that restores intact (or checkpoint `step`, if it does), in the
+    structure and shardings of `target` (a pytree of arrays like the one saved), or None if
+    there is none.
 
-    Each unusable checkpoint on the way is logged in one line and set aside (module docstring);
-    if checkpoints existed but none was usable, a line says the run starts from scratch.
+    Each unusable checkpoint on the way is logged in one line and set aside (module docstring;
+    not when read-only); if checkpoints existed but none was usable, a line says the run starts
+    from scratch.
 
     Raises:
       CheckpointMismatchError: a checkpoint holds another state than `target` (module
         docstring); nothing was restored or set aside.
+      CheckpointNotFoundError: there is no checkpoint `step`.
     """
     steps = sorted(self._manager.all_steps())  # Complete-looking ones; usable is to be seen.
+    if step is not None:
+      if step not in steps:
+        raise CheckpointNotFoundError(
+            f"{self._directory} has no checkpoint of step {step}; it has "
+            f"{', '.join(map(str, steps)) or 'none'}")
+      steps = [step]
     for step in reversed(steps):  # Raises before anything is restored or set aside.
       self._check_matches(step, target)
     for index in reversed(range(len(steps))):
@@ -164,13 +186,12 @@ class Checkpointer:
       except Exception as error:  # pylint: disable=broad-except  # Whatever the damage, skip it.
         reason = _one_line(error)
       _drop_abandoned_reads()
-      aside = self._set_aside(step)
       fallback = f"trying step {steps[index - 1]}" if index else "no checkpoint is left"
-      logging.warning("checkpoint step %d is unusable (%s); moved it to %s; %s", step, reason,
-                      aside, fallback)
+      where = "left in place" if self._read_only else f"moved it to {self._set_aside(step)}"
+      logging.warning("checkpoint step %d is unusable (%s); %s; %s", step, reason, where, fallback)
     if steps:
-      logging.warning("none of the %d checkpoints in %s is usable: starting from scratch",
-                      len(steps), self._directory)
+      logging.warning("none of the %d checkpoints in %s is usable%s", len(steps),
+                      self._directory, "" if self._read_only else ": starting from scratch")
     return None
 
   def _check_matches(self, step: int, target) -> None:

@@ -162,14 +162,19 @@ def _without_resumable_changes(config_dict: dict) -> dict:
   return result
 
 
-def check_matches_workdir(config: ml_collections.ConfigDict, workdir: str) -> None:
-  """Raises ConfigError if `workdir` holds a run whose config computes something else."""
+def check_matches_workdir(config: ml_collections.ConfigDict, workdir: str,
+                          ignored: tuple[str, ...] = ()) -> None:
+  """Raises ConfigError if `workdir` holds a run whose config computes something else
+  (outside the top-level sections `ignored`, e.g. "eval" when evaluating the run)."""
   path = os.path.join(workdir, "config.json")
   if not os.path.exists(path):
     return
   with open(path) as f:
     saved = _without_resumable_changes(json.load(f))
   current = _without_resumable_changes(config.to_dict())
+  for section in ignored:
+    saved.pop(section, None)
+    current.pop(section, None)
   if saved != current:
     differing = sorted(_differences(saved, current))
     raise ConfigError(

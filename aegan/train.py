@@ -206,7 +206,7 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
   return update
 
 
-def _evaluate_seeds(evaluator: Evaluator, writer: MetricWriter, num_seeds: int, step: int,
+def evaluate_seeds(evaluator: Evaluator, writer: MetricWriter, num_seeds: int, step: int,
                     state: TrainState) -> tuple[dict[str, float], np.ndarray]:
   """Evaluates every seed of `state`: with several, each seed's metrics as
   `eval/seed<i>/<metric>`, their mean as `eval/<metric>` and standard deviation (ddof 0) as
@@ -289,7 +289,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   else:
     data = itertools.repeat(replicate(dataset.arrays("train"), mesh))
   evaluator = Evaluator(config, method, dataset, mesh, workdir, writer)
-  evaluate = functools.partial(_evaluate_seeds, evaluator, writer, num_seeds)
+  evaluate = functools.partial(evaluate_seeds, evaluator, writer, num_seeds)
 
   last_time, last_step = time.perf_counter(), step
   with StopRequests() as stop:  # SIGTERM/SIGINT: checkpoint after this call and stop.
@@ -326,7 +326,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   if distributed.is_writer():
     np.savez(os.path.join(workdir, "samples", "final.npz"), x=samples)
     with open(os.path.join(workdir, "results.json"), "w") as f:
-      json.dump({"step": step, **{k: finite_or_none(v) for k, v in results.items()}}, f, indent=2)
+      json.dump({"step": step, **{k: finite_or_none(v) for k, v in results.items()},
+                 **evaluator.description}, f, indent=2)
   checkpointer.close()
   writer.close()
   return results

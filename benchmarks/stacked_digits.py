@@ -1,6 +1,7 @@
 """VEEGAN, α-GAN and DCGAN on stacked_digits for the same wall time: modes covered among
 generated samples, reconstruction error where there is an encoder, the independent critic's
-distance, IvOM, MS-SSIM, iterations/s; mean ± std over seeds.
+distance, IvOM, MS-SSIM, FID/KID/IS/precision/recall with the digit classifier's features,
+iterations/s; mean ± std over seeds.
 
   python benchmarks/stacked_digits.py                           # 300 s of training per method
   python benchmarks/stacked_digits.py --budget_s=60 --seeds=3 --workdir=/tmp/digits
@@ -11,7 +12,11 @@ of configs/classifier_digits.py, trained first by `train_and_evaluate` into
 evaluation's 26,000 samples (`eval.classifier.workdir`, aegan/evaluation/classifier.py):
 modes are the distinct digit triples, KL is KL(p_gen ‖ uniform over 1,000), over every sample
 and over the samples whose three channels it labels with probability ≥ `confidence` (their
-share is "confident"). Each method first runs a few timed calls to measure its iterations/s,
+share is "confident"). The same classifier's last hidden layer (128 units per channel, 384
+for a stack) is the feature network of FID, KID and precision/recall on the first 10,000
+samples against 10,000 training stacks, and its joint probabilities over the 1,000 triples
+give the Inception score (the real stacks' is in the log); the reference features are
+computed once, in `<workdir>/reference_features`. Each method first runs a few timed calls to measure its iterations/s,
 then trains `budget_s` x that rate iterations for each seed, the same as `launch/main.py`.
 """
 
@@ -71,7 +76,10 @@ COLUMNS = (("modes /1000", "eval/modes", 1, "{:.0f}"), ("KL", "eval/mode_kl", 1,
            ("modes (confident)", "eval/confident_modes", 1, "{:.0f}"),
            ("KL (confident)", "eval/confident_mode_kl", 1, "{:.2f}"),
            ("recon L1", "eval/recon_l1", 1, "{:.3f}"), ("MS-SSIM", "eval/ms_ssim", 1, "{:.3f}"),
-           ("critic", "eval/critic_distance", 1, "{:.2f}"), ("IvOM", "eval/ivom", 1, "{:.4f}"))
+           ("critic", "eval/critic_distance", 1, "{:.2f}"), ("IvOM", "eval/ivom", 1, "{:.4f}"),
+           ("FID", "eval/fid", 1, "{:.0f}"), ("KID", "eval/kid", 1, "{:.0f}"),
+           ("IS /1000", "eval/inception_score", 1, "{:.0f}"),
+           ("precision", "eval/precision", 1, "{:.2f}"), ("recall", "eval/recall", 1, "{:.2f}"))
 
 
 def cell(runs: list[dict], name: str, scale: float, form: str) -> str:
@@ -90,8 +98,9 @@ def main(_):
           "|---|---|---|---|" + "---|" * len(COLUMNS)]
   for name in _CONFIGS.value:
     config = importlib.import_module(f"configs.{name}").get_config()
-    config.eval.classifier.workdir = classifier
+    config.eval.classifier.workdir = classifier  # Also the features' (one shared field).
     config.eval.classifier.confidence = _CONFIDENCE.value
+    config.eval.features.cache_dir = os.path.join(_WORKDIR.value, "reference_features")
     rate = iterations_per_second(config)
     per_call = config.train.steps_per_call
     steps = max(1, round(_BUDGET.value * rate / per_call)) * per_call

@@ -3,7 +3,8 @@ the offline stand-in): scikit-learn's digits at 16x16, one channel, 10 classes.
 
   python launch/main.py --config=configs/classifier_digits.py      # -> runs/classifier_digits
 
-A conv encoder of width 32 without BatchNorm (32 -> 64 channels, then a linear layer to the 10
+A conv encoder of width 32 without BatchNorm (32 -> 64 channels, a hidden layer of 128 units,
+whose activations are the features of FID/KID on stacked_digits, then a linear layer to the 10
 logits), trained with Adam 1e-3 on batches of 128 with Gaussian input noise of std 0.1
 (aegan/methods/classifier.py) for 1,500 iterations [ours]. The final evaluation reports
 `eval/accuracy` on the test split (the last 20% of the digits); evaluation configs of stacked
@@ -21,7 +22,7 @@ def classifier(data: dict, steps: int, width: int = 32) -> ml_collections.Config
       method="classifier",
       seed=0,
       data=data,
-      model=dict(num_classes=10, classifier=common.conv(width, batch_norm=False)),
+      model=dict(num_classes=10, classifier=common.conv(width, batch_norm=False, hidden=(128,))),
       loss=dict(input_noise_std=0.1),
       optimizer=dict(classifier=common.adam(1e-3, b1=0.9)),
       **common.image_schedule(steps, batch_size=128, log_every=100, eval_every=steps,

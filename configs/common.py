@@ -95,6 +95,26 @@ def ivom(num_images: int = 256, steps: int = 200, restarts: int = 2, learning_ra
               learning_rate=learning_rate, steps_per_call=steps_per_call, final_only=final_only)
 
 
+def feature_metrics(network: str, workdir: str | ml_collections.FieldReference | None = None,
+                    num_samples: int = 10_000, num_real: int = 10_000, split: str = "train",
+                    batch_size: int = 500, final_only: bool = False) -> dict:
+  """`eval.features`: FID, KID, Inception score and precision/recall (aegan/evaluation/
+  sample_quality.py) of the first `num_samples` samples of an evaluation against `num_real`
+  images of the `split`, whose features are cached. `network`: "classifier", a classifier run
+  of the codebase (`workdir`, e.g. runs/classifier_digits; offline), or "inception", the FID
+  Inception-v3 from pytorch-fid's weights file (`--config.eval.features.weights=PATH`, nothing
+  is downloaded). Unset workdir/weights: no feature metrics. KID: 100 subsets of 1,000
+  (Bińkowski et al.); IS: 10 splits (Salimans et al.); precision/recall: k = 3
+  (Kynkäänniemi et al.). `cache_dir` (default: the run's reference_features/) can be shared
+  by runs of the same data."""
+  placeholder = ml_collections.config_dict.placeholder(str)
+  return dict(network=network, workdir=placeholder if workdir is None else workdir,
+              weights=ml_collections.config_dict.placeholder(str), num_samples=num_samples,
+              num_real=num_real, split=split, kid_subsets=100, kid_subset_size=1_000,
+              is_splits=10, k=3, batch_size=batch_size,
+              cache_dir=ml_collections.config_dict.placeholder(str), final_only=final_only)
+
+
 def _data_dir() -> ml_collections.FieldReference:
   """tfds's data_dir: None (tfds's default, $TFDS_DATA_DIR or ~/tensorflow_datasets) unless
   given, e.g. `--config.data.data_dir=/data/tfds`."""
@@ -133,12 +153,16 @@ def image_schedule(steps: int | ml_collections.FieldReference, batch_size: int =
                    data_placement: str = "device") -> dict:
   """Run-length sections for image experiments: `eval_samples` samples and held-out
   reconstructions per evaluation, generated `eval.batch_size` at a time; MS-SSIM diversity over
-  1,000 random pairs of samples and of held-out images (α-GAN's protocol; PAPERS.md). One iteration per
-  dispatch: conv layers inside a fused `lax.scan` loop run ~12x slower on XLA:CPU."""
+  1,000 random pairs of samples and of held-out images (α-GAN's protocol; PAPERS.md); FID, KID,
+  IS and precision/recall of every sample once `--config.eval.features.weights` names the FID
+  Inception's weights file (the standard protocol scores 10,000 or 50,000: raise
+  eval.num_samples and eval.features.num_samples together). One iteration per dispatch: conv
+  layers inside a fused `lax.scan` loop run ~12x slower on XLA:CPU."""
   sections = schedule(steps, batch_size, steps_per_call, log_every, eval_every, checkpoint_every,
                       data_placement)
   sections["eval"] = dict(every=eval_every, num_samples=eval_samples, batch_size=250,
-                          ms_ssim_pairs=1_000)
+                          ms_ssim_pairs=1_000,
+                          features=feature_metrics("inception", num_samples=eval_samples))
   return sections
 
 
@@ -147,9 +171,15 @@ def count_stacked_modes(config: ml_collections.ConfigDict) -> ml_collections.Con
   digit classifier trained by the codebase, whose run `eval.classifier.workdir` names (e.g.
   `--config.eval.classifier.workdir=runs/classifier_digits` after `python launch/main.py
   --config=configs/classifier_digits.py`; unset: no mode counting). `confidence`: the
-  probability each channel needs for the "confident" counts (aegan/evaluation/classifier.py)."""
+  probability each channel needs for the "confident" counts (aegan/evaluation/classifier.py).
+  The same classifier is the feature network of FID/KID/IS/precision-recall on the first
+  10,000 samples against 10,000 training stacks (`eval.features`: one workdir field shared
+  with `eval.classifier`, set either)."""
   config.eval.num_samples = 26_000
-  config.eval.classifier = dict(workdir=ml_collections.config_dict.placeholder(str), confidence=0.9)
+  workdir = ml_collections.config_dict.placeholder(str)
+  config.eval.classifier = dict(workdir=workdir, confidence=0.9)
+  del config.eval["features"]  # The image recipe's Inception section, replaced whole.
+  config.eval.features = feature_metrics("classifier", workdir=workdir)
   return config
 
 
@@ -172,7 +202,10 @@ def at_stacked_digits_scale(config: ml_collections.ConfigDict) -> ml_collections
   for network in config.model.values():
     if isinstance(network, ml_collections.ConfigDict) and network.get("kind") == "conv":
       network.width = 32
-  config.update(image_schedule(5_000, eval_every=1_000, checkpoint_every=1_000, eval_samples=26_000))
+  for section, fields in image_schedule(5_000, eval_every=1_000, checkpoint_every=1_000,
+                                        eval_samples=26_000).items():
+    del config[section]  # Replaced whole (an update cannot replace placeholder fields).
+    config[section] = fields
   config.eval.critic = independent_critic(conv(16, batch_norm=False), steps=1_000,
                                           learning_rate=1e-3, final_only=True)
   config.eval.ivom = ivom(final_only=True)

@@ -1,9 +1,15 @@
-"""Trains and evaluates one experiment.
+"""Trains and evaluates one experiment; evaluates or samples a trained one.
 
   python launch/main.py                                   # configs/veegan_ring.py -> runs/veegan_ring
   python launch/main.py --config=configs/gan_grid.py --config.train.steps=2000 --workdir=/tmp/run
+  python launch/main.py --config=configs/gan_grid.py --workdir=/tmp/run --mode=eval [--step=N]
+  python launch/main.py --config=configs/gan_grid.py --workdir=/tmp/run --mode=sample --num_samples=64
 
-An existing checkpoint in the workdir is resumed. Bad input (a config file that is missing or
+An existing checkpoint in the workdir is resumed. `--mode=eval` runs every measure the config's
+`eval` section names (which may differ from training's: `--config.eval.<field>=...`) on the
+newest checkpoint (or `--step`'s) into <workdir>/evaluations/<step>/ (results.json,
+summary.md, figures); `--mode=sample` writes samples as .npz and .png under <workdir>/samples/.
+Neither changes the run, which may still be training (aegan/evaluate.py). Bad input (a config file that is missing or
 fails to load, an override of a field that does not exist or with a value of the wrong type,
 an unknown method or dataset, a batch the devices cannot split, non-positive steps or learning
 rates, a config that differs from the workdir's run, a workdir that is a file or cannot be
@@ -36,8 +42,8 @@ sys.path.insert(0, REPO)  # config files import `configs.common`.
 from absl import app, flags, logging  # pylint: disable=wrong-import-position
 from ml_collections import config_flags  # pylint: disable=wrong-import-position
 
-from aegan import configuration, distributed, train  # pylint: disable=wrong-import-position
-from aegan.checkpoint import CheckpointMismatchError  # pylint: disable=wrong-import-position
+from aegan import configuration, distributed, evaluate, train  # pylint: disable=wrong-import-position
+from aegan.checkpoint import CheckpointMismatchError, CheckpointNotFoundError  # pylint: disable=wrong-import-position
 from aegan.data import DatasetFormatError, DatasetNotFoundError  # pylint: disable=wrong-import-position
 from aegan.evaluation.torch_files import WeightsFileError  # pylint: disable=wrong-import-position
 from aegan.nonfinite import NonFiniteError  # pylint: disable=wrong-import-position
@@ -56,6 +62,11 @@ try:  # ml_collections resolves `--config.<field>` overrides against the file wh
 except (AttributeError, KeyError) as error:
   _fail(f"a --config.<field> override names a field the config does not have: {error}")
 _WORKDIR = flags.DEFINE_string("workdir", None, "Output directory (default: runs/<config stem>).")
+_MODE = flags.DEFINE_enum("mode", "train", ["train", "eval", "sample"],
+                          "train (or resume); eval or sample the workdir's checkpoint.")
+_STEP = flags.DEFINE_integer("step", None, "eval/sample: the checkpoint's step (default: newest).")
+_NUM_SAMPLES = flags.DEFINE_integer("num_samples", 64, "sample: how many samples.")
+_SAMPLE_SEED = flags.DEFINE_integer("sample_seed", 0, "sample: the samples' PRNG seed.")
 _COORDINATOR_ADDRESS = flags.DEFINE_string(
     "coordinator_address", None, "Multi-process runs: HOST:PORT of process 0, the same on every "
     "process (default: $JAX_COORDINATOR_ADDRESS; not needed on Cloud TPU, SLURM, Open MPI).")
@@ -104,9 +115,16 @@ def main(argv: list[str]) -> None:
   config_path = config_flags.get_config_filename(flags.FLAGS["config"])
   workdir = _WORKDIR.value or os.path.join("runs", os.path.splitext(os.path.basename(config_path))[0])
   try:
-    train.train_and_evaluate(_CONFIG.value, workdir)
+    if _MODE.value == "train":
+      train.train_and_evaluate(_CONFIG.value, workdir)
+    elif _MODE.value == "eval":
+      evaluate.evaluate(_CONFIG.value, workdir, _STEP.value)
+    else:
+      for path in evaluate.sample(_CONFIG.value, workdir, _NUM_SAMPLES.value, _SAMPLE_SEED.value,
+                                  _STEP.value):
+        print(path)
   except (configuration.ConfigError, DatasetNotFoundError, DatasetFormatError,
-          CheckpointMismatchError, WeightsFileError) as error:
+          CheckpointMismatchError, CheckpointNotFoundError, WeightsFileError) as error:
     _fail(str(error))
   except Preempted as stopped:  # A clean stop, not a failure: the run resumes from here.
     print(stopped, file=sys.stderr)

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from aegan.checkpoint import Checkpointer, digest
+from aegan.checkpoint import Checkpointer, CheckpointNotFoundError, digest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAIN = os.path.join(REPO, "launch", "main.py")
@@ -135,6 +135,31 @@ def test_a_save_interrupted_by_a_kill_is_ignored_and_cleaned_up(checkpoints, cap
   checkpointer.close()
   assert not warnings(caplog)
   assert sorted(os.listdir(checkpoints)) == ["100", "200", "300"]
+
+
+def test_read_only_restores_change_nothing_on_disk(checkpoints, caplog):
+  """Evaluating a run that may still be training: its save in progress is not deleted and a
+  damaged checkpoint is skipped, not moved."""
+  in_progress = os.path.join(checkpoints, "400.orbax-checkpoint-tmp-1712345678901234")
+  shutil.copytree(os.path.join(checkpoints, "300"), in_progress)
+  flip_a_byte_of_array_data(os.path.join(checkpoints, "300"))
+  before = sorted(os.listdir(checkpoints))
+  checkpointer = Checkpointer(checkpoints, keep=3, read_only=True)
+  with caplog.at_level(logging.WARNING):
+    assert_is_state_at(checkpointer.restore(state_at(0)), 200)
+    assert_is_state_at(checkpointer.restore(state_at(0), step=100), 100)
+  checkpointer.close()
+  [line] = warnings(caplog)
+  assert line.startswith("checkpoint step 300 is unusable (ValueError: the restored state does not")
+  assert line.endswith("; left in place; trying step 200"), line
+  assert sorted(os.listdir(checkpoints)) == before
+
+
+def test_restoring_a_step_that_is_not_there_names_those_that_are(checkpoints):
+  with pytest.raises(CheckpointNotFoundError, match=r"has no checkpoint of step 250; it has "
+                                                    r"100, 200, 300$"):
+    Checkpointer(checkpoints, keep=3).restore(state_at(0), step=250)
+  assert_is_state_at(Checkpointer(checkpoints, keep=3).restore(state_at(0), step=200), 200)
 
 
 def test_the_digest_tells_bitwise_equal_states_apart():

@@ -16,8 +16,13 @@ A classifier (the `classifier` method, which generates nothing) is evaluated ins
 `eval.num_samples` labelled draws of the test split: `eval/accuracy`, `eval/cross_entropy`.
 With `eval.classifier.workdir` naming a trained classifier's run, samples of a stacked set are
 labelled channel by channel and their modes counted (aegan/evaluation/classifier.py).
-Two optional measures, off unless their config section is given (each logs its seconds; with
-`final_only=True` in its section, only the final evaluation, at `train.steps`, runs it):
+With `eval.features` naming a feature network (a classifier run or the FID Inception's weights
+file), the first `eval.features.num_samples` samples get FID, KID, the Inception score and
+precision/recall against cached features of real images (aegan/evaluation/sample_quality.py);
+the network and its resize go into results.json (`description`).
+Two optional measures, off unless their config section is given (each logs its seconds, as do
+the feature metrics and mode counting; with `final_only=True` in its section, only the final
+evaluation, at `train.steps`, runs it, as with `eval.features`):
 - `eval.critic` (steps > 0): `eval/critic_distance`, the W1 estimate of a fresh WGAN-GP critic
   trained on `num_train` training-split examples against as many samples, scored on the first
   `num_test` held-out examples and samples (α-GAN; aegan/evaluation/critic.py);
@@ -41,8 +46,8 @@ from jax.sharding import PartitionSpec
 from aegan import distributed, plots
 from aegan.data import Dataset
 from aegan.data.mixtures import GaussianMixture
-from aegan.evaluation import critic, ivom
-from aegan.evaluation.classifier import ChannelClassifier
+from aegan.evaluation import critic, ivom, sample_quality
+from aegan.evaluation.classifier import TrainedClassifier
 from aegan.evaluation.mixtures import mode_metrics
 from aegan.evaluation.ms_ssim import pairwise_ms_ssim
 from aegan.methods import Method, Networks
@@ -130,13 +135,15 @@ def seed_metric_name(name: str, seed: int) -> str:
 
 
 class Evaluator:
-  """Evaluates a train state: metrics to the writer and the log, figures under samples/ (by
-  process 0 of a multi-process run; every process computes the same metrics)."""
+  """Evaluates a train state: metrics to the writer and the log, figures under the run's
+  samples/ or `figures_dir` (by process 0 of a multi-process run; every process computes the
+  same metrics)."""
 
   def __init__(self, config: ml_collections.ConfigDict, method: Method, dataset: Dataset,
-               mesh: jax.sharding.Mesh, workdir: str, writer: MetricWriter):
+               mesh: jax.sharding.Mesh, workdir: str, writer: MetricWriter,
+               figures_dir: str | None = None):
     self._config, self._dataset, self._writer = config, dataset, writer
-    self._samples_dir = os.path.join(workdir, "samples")
+    self._samples_dir = figures_dir or os.path.join(workdir, "samples")
     make_draws = make_evaluation_draws if method.generate else make_classification_draws
     self._draw = make_draws(method, dataset, mesh, config.eval.num_samples,
                             config.eval.get("batch_size", 500))
@@ -144,14 +151,17 @@ class Evaluator:
     classifier_section = config.eval.get("classifier")
     self._channel_classifier = None
     if classifier_section and classifier_section.get("workdir"):
-      self._channel_classifier = ChannelClassifier(classifier_section.workdir)
+      self._channel_classifier = TrainedClassifier(classifier_section.workdir, mesh)
       self._confidence = classifier_section.get("confidence", 0.9)
     self._test_arrays = replicate(dataset.arrays("test"), mesh)
     self._seed = config.seed
     self._ms_ssim_pairs = config.eval.get("ms_ssim_pairs", 0)
     self._is_image = len(dataset.example_shape) == 3
-    self._critic = self._inversion = None
+    self._critic = self._inversion = self._feature_metrics = None
     self._final_step = config.train.steps
+    self._features_section = config.eval.get("features")
+    if sample_quality.is_configured(self._features_section):
+      self._feature_metrics = sample_quality.FeatureMetrics(config, dataset, mesh, workdir)
     self._critic_section, self._ivom_section = config.eval.get("critic"), config.eval.get("ivom")
     if self._critic_section and self._critic_section.steps:
       critic.check_config(self._critic_section, mesh.size, config.eval.num_samples)
@@ -180,8 +190,8 @@ class Evaluator:
     key = jax.random.PRNGKey(self._seed + 1 + (seed or 0))
     draws = self._draw(params, batch_stats, self._test_arrays, key)
     if self._is_classifier:
-      return self._log(step, classification_metrics(
-          *multihost_utils.process_allgather(draws, tiled=True)), seed), np.zeros((0,))
+      metrics = classification_metrics(*multihost_utils.process_allgather(draws, tiled=True))
+      return self._log(step, {k: float(v) for k, v in metrics.items()}, seed), np.zeros((0,))
     # Host numpy of the whole draw on every process (each device drew a slice; in a
     # multi-process run, other processes' devices hold some): metrics run on the host.
     samples, real, reconstructions = multihost_utils.process_allgather(draws, tiled=True)
@@ -200,6 +210,10 @@ class Evaluator:
       start = time.perf_counter()
       metrics.update(self._channel_classifier.mode_metrics(quantise(samples), self._confidence))
       logging.info("step %d | stacked mode counting took %.1f s", step, time.perf_counter() - start)
+    if self._runs(self._feature_metrics, self._features_section, step):
+      start = time.perf_counter()
+      metrics.update(self._feature_metrics(quantise(samples)))
+      logging.info("step %d | feature metrics took %.1f s", step, time.perf_counter() - start)
     critic_key, ivom_key = jax.random.split(key)  # Independent of the draws' fold_in(key, i).
     if self._runs(self._critic, self._critic_section, step):
       start = time.perf_counter()
@@ -215,10 +229,17 @@ class Evaluator:
                           "" if seed is None else f"_seed{seed}")
     return self._log(step, metrics, seed), quantise(samples) if self._is_image else samples
 
+  @property
+  def description(self) -> dict[str, dict]:
+    """What the numbers were computed with, for results.json: the feature network and its
+    resize, if feature metrics run."""
+    if self._feature_metrics is None:
+      return {}
+    return {"feature_network": self._feature_metrics.description}
+
   def _log(self, step: int, metrics: dict, seed: int | None) -> dict[str, float]:
-    """Writes and logs `metrics` (as `eval/seed<i>/...` for seed i of a several-seed run) and
-    returns them, as floats, under their plain names."""
-    metrics = {name: float(value) for name, value in metrics.items()}
+    """Writes and logs `metrics` (floats; as `eval/seed<i>/...` for seed i of a several-seed
+    run) and returns them under their plain names."""
     written = metrics if seed is None else {seed_metric_name(k, seed): v for k, v in metrics.items()}
     self._writer.write(step, written)
     logging.info("step %d | %s", step, " ".join(f"{k} {v:.4g}" for k, v in written.items()))

@@ -24,6 +24,7 @@ names ours, to be reported next to every number computed from these features.
 """
 
 import functools
+import hashlib
 import os
 from collections.abc import Callable
 
@@ -32,7 +33,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jax.sharding import Mesh
+
+from aegan.evaluation.features import apply_sharded
+from aegan.evaluation.progress import Progress
 from aegan.evaluation.torch_files import WeightsFileError, read_state_dict
+from aegan.parallel import data_mesh
 
 WEIGHTS_URL = ("https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/"
                "pt_inception-2015-12-05-6726825d.pth")
@@ -282,40 +288,59 @@ def _preprocess(images: jax.Array) -> jax.Array:
   return 2.0 * x - 1.0
 
 
-@jax.jit
 def _apply(variables: dict, images: jax.Array) -> tuple[jax.Array, jax.Array]:
   return FIDInceptionV3().apply(variables, _preprocess(images))
 
 
-def feature_function(variables: dict, batch_size: int = 50
-                     ) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
-  """features(images) -> (pool3 [N, 2048], logits [N, 1008]) as float32 numpy arrays.
+def _check_images(images: np.ndarray) -> np.ndarray:
+  images = np.asarray(images)
+  if (images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] not in (1, 3)
+      or not len(images)):
+    raise ValueError("need uint8 images [N >= 1, H, W, 3 or 1], got "
+                     f"{images.dtype}{list(images.shape)}")
+  return images
+
+
+def feature_function(variables: dict, batch_size: int = 50, mesh: Mesh | None = None
+                     ) -> Callable[..., tuple[np.ndarray, np.ndarray]]:
+  """features(images, progress=None) -> (pool3 [N, 2048], logits [N, 1008]), float32 numpy.
 
   Args:
     variables: the network's variables, from `load_variables`.
-    batch_size: images per jitted call; a last partial batch is padded, so there is one
-      compiled shape per image size.
+    batch_size: images per jitted call, split over the devices of `mesh` (default: every
+      device); a last partial batch is padded, so there is one compiled shape per image size.
+    mesh: a `data` mesh (aegan/parallel.py).
 
   The returned function takes uint8 images [N, H, W, 3] (or [N, H, W, 1], repeated to RGB),
   the pixels an image file would hold: quantise generated [-1, 1] samples first
   (`aegan.evaluation.quantise`) so that samples and real data are scored alike.
   """
-  variables = jax.device_put(variables)
+  mesh = mesh or data_mesh()
 
-  def features(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    images = np.asarray(images)
-    if (images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] not in (1, 3)
-        or not len(images)):
-      raise ValueError("need uint8 images [N >= 1, H, W, 3 or 1], got "
-                       f"{images.dtype}{list(images.shape)}")
-    pool3, logits = [], []
-    for start in range(0, len(images), batch_size):
-      batch = images[start:start + batch_size]
-      padded = np.concatenate([batch, np.zeros((batch_size - len(batch), *batch.shape[1:]),
-                                               np.uint8)])
-      outputs = _apply(variables, padded)
-      pool3.append(np.asarray(outputs[0])[:len(batch)])
-      logits.append(np.asarray(outputs[1])[:len(batch)])
-    return np.concatenate(pool3), np.concatenate(logits)
+  def features(images: np.ndarray, progress: Progress | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    return apply_sharded(_apply, variables, _check_images(images), mesh, batch_size, progress)
 
   return features
+
+
+class InceptionFeatures:
+  """The FID Inception as a feature network (aegan/evaluation/features.py): pool3 features
+  and the softmax of the 1008 logits, from the weights file at `weights_path`.
+
+  Raises:
+    WeightsFileError: see `load_variables`.
+  """
+
+  resize = RESIZE
+
+  def __init__(self, weights_path: str, mesh: Mesh | None = None, batch_size: int = 50):
+    self._features = feature_function(load_variables(weights_path), batch_size, mesh)
+    with open(weights_path, "rb") as f:
+      self.name = f"inception-{hashlib.file_digest(f, 'sha256').hexdigest()[:12]}"
+    self.description = f"FID Inception-v3 of {weights_path}, pool3"
+
+  def __call__(self, images: np.ndarray, progress: Progress | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    pool3, logits = self._features(images, progress)
+    return pool3, np.asarray(jax.nn.softmax(logits, -1))

@@ -254,6 +254,9 @@ class ConvEncoder(nn.Module):
     h = _flatten(h, *extra)
     for features in self.hidden:
       h = nn.leaky_relu(_dense(features, self.dtype)(h), 0.2)
+    # The last hidden layer, for feature metrics (aegan/evaluation/classifier.py): returned
+    # only by an apply with mutable=["intermediates"].
+    self.sow("intermediates", "features", h)
     return _dense(self.output_dim, self.dtype)(h).astype(jnp.float32)
 
 

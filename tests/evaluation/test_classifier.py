@@ -12,7 +12,7 @@ import pytest
 from aegan import train
 from aegan.configuration import ConfigError
 from aegan.data.digits import stacked_digits
-from aegan.evaluation.classifier import ChannelClassifier
+from aegan.evaluation.classifier import TrainedClassifier
 from aegan.evaluation.evaluator import classification_metrics, quantise
 from aegan.evaluation.stacked import triple_modes
 from configs import classifier_digits, dcgan_stacked_digits
@@ -42,7 +42,7 @@ def test_classification_metrics_by_hand():
 def test_the_classifier_labels_real_stacks_with_their_triples(classifier_run):
   workdir, results = classifier_run
   assert results["eval/accuracy"] > 0.85  # The digits are easy: 92% at the config's 1,500 steps.
-  classifier = ChannelClassifier(workdir)
+  classifier = TrainedClassifier(workdir)
   assert classifier.accuracy == results["eval/accuracy"]
   dataset = stacked_digits()
   arrays = jax.tree.map(jnp.asarray, dataset.arrays("test"))
@@ -67,14 +67,39 @@ def test_a_stacked_run_counts_its_modes_with_the_named_classifier(classifier_run
   config.eval.update(num_samples=512, ms_ssim_pairs=0)
   del config.eval["critic"], config.eval["ivom"]
   config.eval.classifier.workdir = workdir
+  # The same classifier's features for FID, KID, IS and precision/recall.
+  config.eval.features.update(workdir=workdir, num_samples=512, num_real=512, kid_subset_size=256)
   metrics = train.train_and_evaluate(config, str(tmp_path))
   assert 1 <= metrics["eval/modes"] <= 512
   assert metrics["eval/classifier_accuracy"] == results["eval/accuracy"]
   assert 0 <= metrics["eval/confident_fraction"] <= 1
-  assert json.load(open(tmp_path / "results.json"))["eval/modes"] == metrics["eval/modes"]
+  saved = json.load(open(tmp_path / "results.json"))
+  assert saved["eval/modes"] == metrics["eval/modes"]
+  # Two iterations of training make noise, far from the real stacks.
+  assert metrics["eval/fid"] > 1.0 and metrics["eval/kid"] > 0
+  assert metrics["eval/inception_score_real"] > 10 * metrics["eval/inception_score"]
+  assert 1 <= metrics["eval/inception_score"] <= 1000
+  assert 0 <= metrics["eval/precision"] <= 1 and 0 <= metrics["eval/recall"] <= 1
+  assert saved["feature_network"]["network"].startswith(f"classifier of {workdir} (step 300, ")
+  assert saved["feature_network"]["resize"].startswith("none")
+
+
+def test_the_classifier_features_of_a_stack_are_its_channels_features(classifier_run):
+  classifier = TrainedClassifier(classifier_run[0])
+  images = np.random.default_rng(0).integers(0, 256, (6, 16, 16, 3), np.uint8)
+  features, joint = classifier(images)
+  assert features.shape == (6, 3 * 128) and joint.shape == (6, 1000)
+  for channel in range(3):
+    alone, probabilities = classifier(images[..., channel:channel + 1])
+    np.testing.assert_allclose(features[:, 128 * channel:128 * (channel + 1)], alone,
+                               rtol=1e-5, atol=1e-5)
+    assert probabilities.shape == (6, 10)
+  np.testing.assert_allclose(joint.sum(-1), 1.0, rtol=1e-5)
+  labels = classifier.channel_probabilities(images).argmax(-1)
+  np.testing.assert_array_equal(joint.argmax(-1), triple_modes(jnp.asarray(labels)))
 
 
 def test_a_missing_classifier_is_one_line(tmp_path):
   with pytest.raises(ConfigError, match=r"^eval.classifier.workdir=.* holds no finished classifier "
                                         r"run: train one with `python launch/main.py"):
-    ChannelClassifier(str(tmp_path))
+    TrainedClassifier(str(tmp_path))

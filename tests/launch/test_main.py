@@ -146,3 +146,25 @@ def test_sigterm_checkpoints_and_the_rerun_ends_like_an_uninterrupted_run(tmp_pa
   np.testing.assert_array_equal(finals[0], finals[1])
   assert (json.load(open(tmp_path / "uninterrupted" / "results.json"))
           == json.load(open(workdir / "results.json")))
+
+
+def test_eval_and_sample_modes_read_a_trained_run(tmp_path):
+  workdir = tmp_path / "run"
+  args = [f"--workdir={workdir}", "--config.train.steps=100", *TINY]
+  assert run(*args).returncode == 0
+  files = sorted(os.listdir(workdir))
+  result = run(*args, "--mode=eval")
+  assert result.returncode == 0, result.stderr
+  final = json.load(open(workdir / "results.json"))
+  assert result.stdout.startswith("# veegan on ring, step 100\n")
+  assert f"| eval/modes | {final['eval/modes']:g} |" in result.stdout
+  assert json.load(open(workdir / "evaluations" / "100" / "results.json"))["eval/modes"] == final["eval/modes"]
+  result = run(*args, "--mode=sample", "--num_samples=16", "--sample_seed=2")
+  assert result.returncode == 0, result.stderr
+  path = str(workdir / "samples" / "sample_00000100_seed2.npz")
+  assert result.stdout == path + "\n" and np.load(path)["x"].shape == (16, 2)
+  assert sorted(os.listdir(workdir)) == sorted(files + ["evaluations"])
+  result = run(*args, "--mode=eval", "--step=50")
+  assert result.returncode == 2
+  assert result.stderr.strip().splitlines()[-1] == (
+      f"error: {workdir}/checkpoints has no checkpoint of step 50; it has 100")

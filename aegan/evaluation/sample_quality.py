@@ -1,0 +1,169 @@
+"""FID, KID, the Inception score and precision/recall of a run's samples, with a feature
+network of the config's choice and the real data's features cached on disk.
+
+`config.eval.features` (configs/common.py, `feature_metrics`) names the network: "classifier"
+(a classifier run of the codebase, `workdir`; offline) or "inception" (the FID Inception-v3,
+its weights file `weights`); with neither given, no feature metric runs. At an evaluation, the
+first `num_samples` of its samples (quantised to uint8) are compared with `num_real` real
+images of the `split` (aegan/evaluation/feature_metrics.py has the definitions):
+
+    eval/fid                                  Fréchet distance of the features' Gaussian fits
+    eval/kid, eval/kid_std                    KID over `kid_subsets` subsets of `kid_subset_size`
+    eval/inception_score, ..._std             over `is_splits` splits of the samples
+    eval/inception_score_real                 the same for the real images, for reference
+    eval/precision, eval/recall               k-NN manifolds, k = `k`
+
+The real images are fixed by (dataset, split, count) alone, not by the run: for a set of
+records (cifar10, mnist, digits, celeb_a) `num_real` distinct records chosen with seed 0 (all
+of them if the split has fewer); for a set composed on device (stacked_*, color_mnist) the
+draws of keys fold_in(PRNGKey(0), i). Their features are computed once and cached as
+`<cache_dir or workdir/reference_features>/<dataset>-<config hash>_<split>_<network>_<count>.npz`,
+where <network> names the weights by their digest; every run of the same data and network
+can share one cache directory. The network and its resize are reported with the numbers
+(`FeatureMetrics.description`, written into results.json).
+"""
+
+import hashlib
+import json
+import os
+import time
+
+import jax
+import ml_collections
+import numpy as np
+from absl import logging
+
+from aegan import distributed
+from aegan.configuration import ConfigError
+from aegan.data import Dataset
+from aegan.evaluation import feature_metrics
+from aegan.evaluation.features import FeatureNetwork
+from aegan.evaluation.progress import Progress
+
+NETWORKS = ("classifier", "inception")
+REFERENCE_SEED = 0
+
+
+def is_configured(section: ml_collections.ConfigDict | None) -> bool:
+  """Whether `config.eval.features` asks for feature metrics: it names a network and that
+  network's classifier run or weights file."""
+  if not section or not section.get("network"):
+    return False
+  return bool(section.get("workdir" if section.network == "classifier" else "weights"))
+
+
+def check_config(section: ml_collections.ConfigDict, num_samples: int) -> None:
+  """Raises ConfigError unless `section` (config.eval.features) can run on an evaluation of
+  `num_samples` samples."""
+  if section.network not in NETWORKS:
+    raise ConfigError(f"config.eval.features.network={section.network!r}: choose one of {NETWORKS}")
+  for field in ("num_samples", "num_real", "kid_subsets", "kid_subset_size", "is_splits", "k",
+                "batch_size"):
+    value = section[field]
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+      raise ConfigError(f"config.eval.features.{field} must be a positive integer, got {value!r}")
+  if section.num_samples > num_samples:
+    raise ConfigError(f"config.eval.features.num_samples={section.num_samples} exceeds "
+                      f"config.eval.num_samples={num_samples}")
+  if section.split not in ("train", "test"):
+    raise ConfigError(f"config.eval.features.split={section.split!r}: choose train or test")
+
+
+def make_network(section: ml_collections.ConfigDict, mesh: jax.sharding.Mesh) -> FeatureNetwork:
+  """The feature network `section` names (raises its one-line error if it is missing)."""
+  if section.network == "classifier":
+    from aegan.evaluation.classifier import TrainedClassifier  # pylint: disable=import-outside-toplevel
+    return TrainedClassifier(section.workdir, mesh, section.batch_size)
+  from aegan.evaluation.inception import InceptionFeatures  # pylint: disable=import-outside-toplevel
+  return InceptionFeatures(section.weights, mesh, section.batch_size)
+
+
+def reference_images(dataset: Dataset, split: str, count: int, chunk: int = 5_000) -> np.ndarray:
+  """uint8 [min(count, records), H, W, C]: the real images the reference features are of
+  (module docstring), the same on every process."""
+  if hasattr(dataset, "records"):
+    records = dataset.records(split)
+    chosen = np.random.default_rng(REFERENCE_SEED).choice(len(records), min(count, len(records)),
+                                                          replace=False)
+    return records.read(np.sort(chosen))[0]
+  from aegan.evaluation.evaluator import quantise  # pylint: disable=import-outside-toplevel
+  arrays = jax.tree.map(jax.numpy.asarray, dataset.arrays(split))
+  draw = jax.jit(lambda indices: jax.vmap(dataset.sample, (None, 0))(
+      arrays, jax.vmap(jax.random.fold_in, (None, 0))(jax.random.PRNGKey(REFERENCE_SEED), indices)))
+  return np.concatenate([quantise(draw(np.arange(start, min(start + chunk, count))))
+                         for start in range(0, count, chunk)])
+
+
+def _data_key(data_config: ml_collections.ConfigDict) -> str:
+  """<name>-<8 hex digits of the data config>, without fields that only say where it is."""
+  fields = {k: v for k, v in data_config.to_dict().items() if k != "data_dir"}
+  fingerprint = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:8]
+  return f"{data_config.name}-{fingerprint}"
+
+
+class FeatureMetrics:
+  """The feature metrics of `config.eval.features` for one run (module docstring), with the
+  network the section names, or `network` if given."""
+
+  def __init__(self, config: ml_collections.ConfigDict, dataset: Dataset,
+               mesh: jax.sharding.Mesh, workdir: str, network: FeatureNetwork | None = None):
+    section = config.eval.features
+    check_config(section, config.eval.num_samples)
+    if len(dataset.example_shape) != 3:
+      raise ConfigError(f"config.eval.features: feature metrics need images, and "
+                        f"{config.data.name} has examples of shape {dataset.example_shape}")
+    self._section, self._dataset, self._seed = section, dataset, config.seed
+    self.network = network or make_network(section, mesh)
+    cache_dir = section.get("cache_dir") or os.path.join(workdir, "reference_features")
+    self._cache_stem = os.path.join(
+        cache_dir, f"{_data_key(config.data)}_{section.split}_{self.network.name}_{section.num_real}")
+    self.description = {"network": getattr(self.network, "description", self.network.name), "resize": self.network.resize,
+                        "samples": section.num_samples, "reference": self._cache_stem + ".npz"}
+    self._reference = None
+
+  def reference(self) -> tuple[np.ndarray, np.ndarray]:
+    """The real images' (features, probabilities): from the cache, or computed and cached."""
+    if self._reference is not None:
+      return self._reference
+    path = self._cache_stem + ".npz"
+    # Computing is collective over processes: all compute unless every one can read the cache.
+    if not distributed.any_process(not os.path.isfile(path)):
+      with np.load(path) as cached:
+        self._reference = cached["features"], cached["probabilities"]
+      logging.info("reference features: %s", path)
+      return self._reference
+    images = reference_images(self._dataset, self._section.split, self._section.num_real)
+    progress = Progress(f"reference features of {len(images)} {self._section.split} images",
+                        len(images), "images")
+    self._reference = self.network(images, progress)
+    progress.finish()
+    if distributed.is_writer():  # Atomic: a killed write leaves no half file behind.
+      os.makedirs(os.path.dirname(path), exist_ok=True)
+      with open(path + ".tmp", "wb") as f:
+        np.savez(f, features=self._reference[0], probabilities=self._reference[1])
+      os.replace(path + ".tmp", path)
+    return self._reference
+
+  def __call__(self, samples: np.ndarray) -> dict[str, float]:
+    """The metrics (module docstring) of uint8 samples [>= num_samples, H, W, C]."""
+    real_features, real_probabilities = self.reference()
+    section = self._section
+    images = samples[:section.num_samples]
+    progress = Progress(f"features of {len(images)} samples", len(images), "images")
+    features, probabilities = self.network(images, progress)
+    progress.finish()
+    start = time.perf_counter()
+    kid, kid_std = feature_metrics.kernel_inception_distance(
+        real_features, features, section.kid_subsets, section.kid_subset_size,
+        jax.random.PRNGKey(self._seed))
+    score, score_std = feature_metrics.inception_score(probabilities, section.is_splits)
+    real_score, _ = feature_metrics.inception_score(real_probabilities, section.is_splits)
+    precision, recall = feature_metrics.precision_recall(real_features, features, section.k)
+    metrics = {"eval/fid": feature_metrics.frechet_inception_distance(real_features, features),
+               "eval/kid": kid, "eval/kid_std": kid_std,
+               "eval/inception_score": score, "eval/inception_score_std": score_std,
+               "eval/inception_score_real": real_score,
+               "eval/precision": precision, "eval/recall": recall}
+    logging.info("FID, KID, IS, precision/recall from the features took %.1f s",
+                 time.perf_counter() - start)
+    return {name: float(value) for name, value in metrics.items()}
