@@ -15,6 +15,7 @@ from aegan.methods.wgan_gp import critic_has_batch_norm
 from aegan.models.conv import DOWNSAMPLING, UPSAMPLING
 from aegan.models.mlp import ACTIVATIONS
 from aegan.optimizers import OPTIMIZERS, SCHEDULES
+from aegan.writers import replace_atomically
 
 # Fields that may differ between a run and the checkpoint it resumes: they change how long
 # and how observably a run goes, not what it computes at each step.
@@ -197,15 +198,8 @@ def _differences(a: dict, b: dict, prefix: str = "") -> list[str]:
 def write(config: ml_collections.ConfigDict, workdir: str) -> None:
   """Writes the resolved config to `workdir/config.json`, atomically: a temporary file renamed
   over it, so that a run killed mid-write leaves the previous config.json whole."""
-  path = os.path.join(workdir, "config.json")
-  temporary = f"{path}.tmp-{os.getpid()}"
-  try:
-    with open(temporary, "w") as f:
-      json.dump(config.to_dict(), f, indent=2, sort_keys=True)
-    os.replace(temporary, path)
-  finally:
-    if os.path.exists(temporary):
-      os.remove(temporary)
+  replace_atomically(os.path.join(workdir, "config.json"),
+                     lambda f: json.dump(config.to_dict(), f, indent=2, sort_keys=True))
 
 
 def check_workdir(workdir: str) -> None:

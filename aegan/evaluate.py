@@ -17,7 +17,6 @@ run (e.g. `--config.eval.features.weights=...` to add FID with the Inception net
   float32) and `.png` (an image grid, or a scatter plot over a 2-D mixture's modes).
 """
 
-import json
 import os
 import time
 
@@ -34,7 +33,7 @@ from aegan.data.mixtures import GaussianMixture
 from aegan.evaluation import Evaluator, quantise
 from aegan.evaluation.evaluator import map_draws
 from aegan.parallel import data_mesh, replicate
-from aegan.writers import MetricWriter, finite_or_none
+from aegan.writers import MetricWriter, finite_or_none, replace_atomically, write_json
 
 
 def restore(config: ml_collections.ConfigDict, workdir: str, step: int | None = None):
@@ -111,11 +110,9 @@ def evaluate(config: ml_collections.ConfigDict, workdir: str, step: int | None =
              "checkpoint": os.path.join(os.path.abspath(workdir), "checkpoints", str(step)),
              "seconds": time.perf_counter() - start, "devices": mesh.size}
   if distributed.is_writer():
-    with open(os.path.join(output_dir, "results.json"), "w") as f:
-      json.dump(results, f, indent=2)
+    write_json(os.path.join(output_dir, "results.json"), results)
     text = summary(config, workdir, results)
-    with open(os.path.join(output_dir, "summary.md"), "w") as f:
-      f.write(text)
+    replace_atomically(os.path.join(output_dir, "summary.md"), lambda f: f.write(text))
     print(text, end="", flush=True)
   return results
 
@@ -148,7 +145,7 @@ def sample(config: ml_collections.ConfigDict, workdir: str, num_samples: int, se
     if distributed.is_writer():
       os.makedirs(os.path.dirname(stem), exist_ok=True)
       samples = quantise(samples) if is_image else samples.astype(np.float32)
-      np.savez(stem + ".npz", x=samples)
+      replace_atomically(stem + ".npz", lambda f: np.savez(f, x=samples), mode="wb")
       if is_image:
         plots.image_grid(stem + ".png", samples)
       elif isinstance(dataset, GaussianMixture) and dataset.example_shape == (2,):

@@ -16,9 +16,9 @@ and passed into the update as an argument; each example indexes it with its own 
 over the batch (aegan/data/streaming.py); the noise is drawn from the same keys either way.
 """
 
+import dataclasses
 import functools
 import itertools
-import json
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -46,7 +46,7 @@ from aegan.parallel import (DATA_AXIS, data_mesh, data_parallel, replicate,
                             wait_if_cpu_collectives)
 from aegan.preemption import Preempted, StopRequests
 from aegan.sampling import sample_batch
-from aegan.writers import MetricWriter, finite_or_none
+from aegan.writers import MetricWriter, finite_or_none, replace_atomically, write_json
 
 
 class TrainState(flax.struct.PyTreeNode):
@@ -115,8 +115,7 @@ def draws_per_iteration(method: Method) -> int:
 def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransformation],
                 dataset: Dataset, mesh: jax.sharding.Mesh, global_batch: int,
                 steps_per_call: int, streamed: bool = False, num_seeds: int = 1,
-                on_nonfinite: str = "stop"
-                ) -> Callable[[TrainState, Mapping[str, jax.Array]], tuple[TrainState, dict]]:
+                on_nonfinite: str = "stop") -> "Update":
   """The jitted update: (state, data) -> (state after `steps_per_call` iterations, mean metrics).
 
   With num_seeds > 1 the state holds that many independent runs (`init_state`) and one
@@ -130,9 +129,8 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
   averaged over devices and over the fused iterations.
 
   A phase whose loss, metrics or gradient norm is not finite applies no update; with
-  `on_nonfinite` "stop" no later one is applied either (aegan/nonfinite.py). The returned
-  function's `describe_nonfinite(state.nonfinite)` names the recorded event in words (None if
-  there was none), once the update has been traced.
+  `on_nonfinite` "stop" no later one is applied either (aegan/nonfinite.py); the returned
+  `Update`'s `describe_nonfinite(state.nonfinite)` names the recorded event in words.
   """
   local_batch = global_batch // mesh.size
   term_names = {}  # phase name -> the terms its check indexes, filled in when traced.
@@ -200,10 +198,25 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
 
   data_spec = SHARDING_SPEC if streamed else PartitionSpec()
   update = jax.jit(data_parallel(call, mesh, in_specs=(PartitionSpec(), data_spec)), donate_argnums=0)
-  # How to name a recorded non-finite event: (iteration, phase, term) -> words.
-  update.describe_nonfinite = lambda record: nonfinite.describe(
-      record, [phase.name for phase in method.phases], term_names)
-  return update
+  return Update(update, tuple(phase.name for phase in method.phases), term_names)
+
+
+@dataclasses.dataclass(frozen=True)
+class Update:
+  """`make_update`'s jitted update, called as `update(state, data)`, and the names its
+  non-finite records index (aegan/nonfinite.py)."""
+
+  jitted: Callable[[TrainState, Any], tuple[TrainState, dict]]
+  phase_names: tuple[str, ...]
+  term_names: dict[str, list[str]]  # Phase name -> its checked terms, filled in when traced.
+
+  def __call__(self, state: TrainState, data) -> tuple[TrainState, dict]:
+    return self.jitted(state, data)
+
+  def describe_nonfinite(self, record: np.ndarray) -> str | None:
+    """The event `record` (a state's `nonfinite`) in words, None if there was none; valid
+    once the update has been traced."""
+    return nonfinite.describe(record, list(self.phase_names), self.term_names)
 
 
 def evaluate_seeds(evaluator: Evaluator, writer: MetricWriter, num_seeds: int, step: int,
@@ -324,10 +337,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
 
   results, samples = evaluate(step, state)
   if distributed.is_writer():
-    np.savez(os.path.join(workdir, "samples", "final.npz"), x=samples)
-    with open(os.path.join(workdir, "results.json"), "w") as f:
-      json.dump({"step": step, **{k: finite_or_none(v) for k, v in results.items()},
-                 **evaluator.description}, f, indent=2)
+    replace_atomically(os.path.join(workdir, "samples", "final.npz"),
+                       lambda f: np.savez(f, x=samples), mode="wb")
+    write_json(os.path.join(workdir, "results.json"),
+               {"step": step, **{k: finite_or_none(v) for k, v in results.items()},
+                **evaluator.description})
   checkpointer.close()
   writer.close()
   return results

@@ -1,16 +1,36 @@
 """Where a run's numbers go: `metrics.jsonl` (one JSON object per logged step) and
-TensorBoard event files, both in the workdir, written by process 0 of the run alone."""
+TensorBoard event files, both in the workdir, written by process 0 of the run alone; and
+whole files written atomically (config.json, results.json, samples)."""
 
 import json
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import IO, Any
 
 import numpy as np
 import tensorboardX
 from absl import logging
 
 from aegan import distributed
+
+
+def replace_atomically(path: str, write: Callable[[IO[Any]], None], mode: str = "w") -> None:
+  """Writes `path` by `write(file)` into a temporary file beside it, renamed over `path` once
+  complete: a run killed mid-write leaves the previous file whole (or none), never half of one."""
+  temporary = f"{path}.tmp-{os.getpid()}"
+  try:
+    with open(temporary, mode) as f:
+      write(f)
+    os.replace(temporary, path)
+  finally:
+    if os.path.exists(temporary):
+      os.remove(temporary)
+
+
+def write_json(path: str, value: Any) -> None:
+  """`value` as indented JSON at `path`, atomically (`replace_atomically`)."""
+  replace_atomically(path, lambda f: json.dump(value, f, indent=2))
 
 
 def finite_or_none(value: float) -> float | None:
@@ -35,7 +55,8 @@ class MetricWriter:
   """Appends `{"step": N, name: value, ...}` rows to metrics.jsonl and scalars to TensorBoard.
 
   On resume from `resume_step`, rows logged after that step by the interrupted run (which the
-  resumed run will log again) are dropped, so each step appears once. Non-finite values are
+  resumed run will log again) are dropped, so each step appears once, in metrics.jsonl and in
+  TensorBoard (which hides them, told by a purge marker). Non-finite values are
   written as JSON null. In a multi-process run the other processes' writers write nothing
   (every process logs the same, replicated values).
   """
@@ -51,7 +72,11 @@ class MetricWriter:
       with open(self._path + ".tmp", "w") as f:  # Replaced whole: a kill here loses no rows.
         f.writelines(json.dumps(row) + "\n" for row in rows)
       os.replace(self._path + ".tmp", self._path)
-    self._tensorboard = tensorboardX.SummaryWriter(workdir)
+    # A resumed run's event file opens with a purge marker at the step after resume_step:
+    # TensorBoard hides the interrupted run's events from there on, which the resumed run
+    # logs again (otherwise each would show twice).
+    self._tensorboard = tensorboardX.SummaryWriter(
+        workdir, purge_step=resume_step + 1 if resume_step else None)
 
   def write(self, step: int, metrics: dict[str, float]) -> None:
     if not self._active:

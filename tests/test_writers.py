@@ -1,8 +1,14 @@
-"""metrics.jsonl rows: one per logged step, also across a resume."""
+"""metrics.jsonl rows and TensorBoard scalars: one per logged step, also across a resume;
+whole files replaced atomically."""
 
 import json
+import os
+import struct
+import time
 
-from aegan.writers import MetricWriter
+import pytest
+
+from aegan.writers import MetricWriter, replace_atomically, write_json
 
 
 def read_rows(path):
@@ -43,3 +49,57 @@ def test_a_row_cut_short_by_a_kill_is_dropped_on_resume(tmp_path, caplog):
   assert [r.getMessage() for r in caplog.records] == [
       "metrics.jsonl: dropped a partial row (the run was killed while writing it): "
       "'{\"step\": 300, \"train/lo'"]
+
+
+def _events(directory):
+  """Every event of the TensorBoard files in `directory`, file by file in creation order
+  (TFRecord framing: length u64, its crc u32, the Event proto, its crc u32)."""
+  from tensorboardX.proto.event_pb2 import Event  # pylint: disable=import-outside-toplevel
+  paths = sorted(directory.glob("events.out.tfevents.*"), key=lambda p: p.stat().st_mtime_ns)
+  for path in paths:
+    data = path.read_bytes()
+    offset = 0
+    while offset < len(data):
+      length = struct.unpack("<Q", data[offset:offset + 8])[0]
+      yield Event.FromString(data[offset + 12:offset + 12 + length])
+      offset += 12 + length + 4
+
+
+def _visible_scalars(directory, tag):
+  """(step, value) of `tag` as TensorBoard shows it: a session START at step s (a purge
+  marker) hides the scalars logged before it at steps >= s."""
+  from tensorboardX.proto.event_pb2 import SessionLog  # pylint: disable=import-outside-toplevel
+  visible = []
+  for event in _events(directory):
+    if event.HasField("session_log") and event.session_log.status == SessionLog.START:
+      visible = [(step, value) for step, value in visible if step < event.step]
+    if event.HasField("summary"):
+      visible += [(event.step, value.simple_value) for value in event.summary.value
+                  if value.tag == tag]
+  return visible
+
+
+def test_tensorboard_hides_what_the_interrupted_run_logged_after_its_checkpoint(tmp_path):
+  writer = MetricWriter(str(tmp_path))
+  for step in (100, 200, 300):
+    writer.write(step, {"train/loss": float(step)})
+  writer.close()
+  time.sleep(1.1)  # tensorboardX names event files by the second.
+  resumed = MetricWriter(str(tmp_path), resume_step=200)
+  resumed.write(300, {"train/loss": 3.0})
+  resumed.close()
+  assert _visible_scalars(tmp_path, "train/loss") == [(100, 100.0), (200, 200.0), (300, 3.0)]
+
+
+def test_an_interrupted_atomic_write_leaves_the_previous_file_whole(tmp_path):
+  path = str(tmp_path / "results.json")
+  write_json(path, {"eval/modes": 8})
+
+  def dies_half_way(f):
+    f.write('{"eval/modes": ')
+    raise KeyboardInterrupt  # A signal in the middle of writing.
+
+  with pytest.raises(KeyboardInterrupt):
+    replace_atomically(path, dies_half_way)
+  assert json.load(open(path)) == {"eval/modes": 8}
+  assert os.listdir(tmp_path) == ["results.json"]  # No temporary file left behind.

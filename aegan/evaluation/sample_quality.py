@@ -39,6 +39,7 @@ from aegan.data import Dataset
 from aegan.evaluation import feature_metrics
 from aegan.evaluation.features import FeatureNetwork
 from aegan.evaluation.progress import Progress
+from aegan.writers import replace_atomically
 
 NETWORKS = ("classifier", "inception")
 REFERENCE_SEED = 0
@@ -139,9 +140,9 @@ class FeatureMetrics:
     progress.finish()
     if distributed.is_writer():  # Atomic: a killed write leaves no half file behind.
       os.makedirs(os.path.dirname(path), exist_ok=True)
-      with open(path + ".tmp", "wb") as f:
-        np.savez(f, features=self._reference[0], probabilities=self._reference[1])
-      os.replace(path + ".tmp", path)
+      features, probabilities = self._reference
+      replace_atomically(path, lambda f: np.savez(f, features=features,
+                                                  probabilities=probabilities), mode="wb")
     return self._reference
 
   def __call__(self, samples: np.ndarray) -> dict[str, float]:
