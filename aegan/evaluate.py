@@ -102,7 +102,7 @@ def evaluate(config: ml_collections.ConfigDict, workdir: str, step: int | None =
     os.makedirs(output_dir, exist_ok=True)
   logging.info("evaluating %s at step %d into %s", workdir, step, output_dir)
   writer = MetricWriter(output_dir, resume_step=step - 1)  # An earlier evaluation's rows go.
-  evaluator = Evaluator(config, method, dataset, mesh, workdir, writer, figures_dir=output_dir)
+  evaluator = Evaluator(config, method, dataset, mesh, workdir, figures_dir=output_dir)
   metrics, _ = train.evaluate_seeds(evaluator, writer, config.train.get("num_seeds", 1), step, state)
   writer.close()
   results = {"step": step, **{k: finite_or_none(v) for k, v in metrics.items()},

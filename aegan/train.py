@@ -225,9 +225,9 @@ def evaluate_seeds(evaluator: Evaluator, writer: MetricWriter, num_seeds: int, s
   `eval/seed<i>/<metric>`, their mean as `eval/<metric>` and standard deviation (ddof 0) as
   `eval/<metric>_std`; the samples are stacked, [num_seeds, ...]."""
   if num_seeds == 1:
-    return evaluator(step, state.params, state.batch_stats)
-  per_seed = [evaluator(step, seed_slice(state.params, i), seed_slice(state.batch_stats, i), seed=i)
-              for i in range(num_seeds)]
+    return evaluator(step, state.params, state.batch_stats, writer)
+  per_seed = [evaluator(step, seed_slice(state.params, i), seed_slice(state.batch_stats, i),
+                        writer, seed=i) for i in range(num_seeds)]
   summary = {}
   for name in per_seed[0][0]:
     values = [metrics[name] for metrics, _ in per_seed]
@@ -260,6 +260,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
     configuration.check_workdir(workdir)
     configuration.check_matches_workdir(config, workdir)
   method, dataset, optimizers = build(config)  # Loads the data: fails here if it is missing.
+  # Loads what the measures need (a classifier run, a weights file): fails here if it is missing.
+  evaluator = Evaluator(config, method, dataset, mesh, workdir)
   num_seeds = config.train.get("num_seeds", 1)
   state = replicate(init_state(method, optimizers, config.seed, num_seeds), mesh)
 
@@ -301,7 +303,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
     data = stream.iterate(start_step, total)
   else:
     data = itertools.repeat(replicate(dataset.arrays("train"), mesh))
-  evaluator = Evaluator(config, method, dataset, mesh, workdir, writer)
   evaluate = functools.partial(evaluate_seeds, evaluator, writer, num_seeds)
 
   last_time, last_step = time.perf_counter(), step

@@ -135,14 +135,14 @@ def seed_metric_name(name: str, seed: int) -> str:
 
 
 class Evaluator:
-  """Evaluates a train state: metrics to the writer and the log, figures under the run's
-  samples/ or `figures_dir` (by process 0 of a multi-process run; every process computes the
-  same metrics)."""
+  """Evaluates a train state: metrics to the writer it is called with and the log, figures
+  under the run's samples/ or `figures_dir` (by process 0 of a multi-process run; every process
+  computes the same metrics). Building one loads what its measures need (a classifier run, a
+  weights file) and writes nothing, so a missing one stops a run before it writes anything."""
 
   def __init__(self, config: ml_collections.ConfigDict, method: Method, dataset: Dataset,
-               mesh: jax.sharding.Mesh, workdir: str, writer: MetricWriter,
-               figures_dir: str | None = None):
-    self._config, self._dataset, self._writer = config, dataset, writer
+               mesh: jax.sharding.Mesh, workdir: str, figures_dir: str | None = None):
+    self._config, self._dataset = config, dataset
     self._samples_dir = figures_dir or os.path.join(workdir, "samples")
     make_draws = make_evaluation_draws if method.generate else make_classification_draws
     self._draw = make_draws(method, dataset, mesh, config.eval.num_samples,
@@ -179,9 +179,10 @@ class Evaluator:
       self._inversion = ivom.Inversion.from_config(self._ivom_section, generate,
                                                    method.sample_noise, mesh)
 
-  def __call__(self, step: int, params, batch_stats, seed: int | None = None
-               ) -> tuple[dict[str, float], np.ndarray]:
-    """Metrics of the model at `step` and its samples (uint8 for images), which were scored.
+  def __call__(self, step: int, params, batch_stats, writer: MetricWriter,
+               seed: int | None = None) -> tuple[dict[str, float], np.ndarray]:
+    """Metrics of the model at `step`, written to `writer`, and its samples (uint8 for
+    images), which were scored.
 
     `seed`: which seed of a several-seed run this is (aegan/train.py): its metrics are written
     as `eval/seed<i>/...` and its figures as `..._seed<i>.png`, and it draws from the key a
@@ -191,7 +192,7 @@ class Evaluator:
     draws = self._draw(params, batch_stats, self._test_arrays, key)
     if self._is_classifier:
       metrics = classification_metrics(*multihost_utils.process_allgather(draws, tiled=True))
-      return self._log(step, {k: float(v) for k, v in metrics.items()}, seed), np.zeros((0,))
+      return self._log(writer, step, {k: float(v) for k, v in metrics.items()}, seed), np.zeros((0,))
     # Host numpy of the whole draw on every process (each device drew a slice; in a
     # multi-process run, other processes' devices hold some): metrics run on the host.
     samples, real, reconstructions = multihost_utils.process_allgather(draws, tiled=True)
@@ -225,9 +226,9 @@ class Evaluator:
       logging.info("step %d | eval/ivom took %.1f s", step, time.perf_counter() - start)
     metrics = {name: float(value) for name, value in metrics.items()}
     if distributed.is_writer():
-      self._write_figures(step, metrics, samples, real, reconstructions,
+      self._write_figures(writer, step, metrics, samples, real, reconstructions,
                           "" if seed is None else f"_seed{seed}")
-    return self._log(step, metrics, seed), quantise(samples) if self._is_image else samples
+    return self._log(writer, step, metrics, seed), quantise(samples) if self._is_image else samples
 
   @property
   def description(self) -> dict[str, dict]:
@@ -237,11 +238,12 @@ class Evaluator:
       return {}
     return {"feature_network": self._feature_metrics.description}
 
-  def _log(self, step: int, metrics: dict, seed: int | None) -> dict[str, float]:
+  def _log(self, writer: MetricWriter, step: int, metrics: dict, seed: int | None
+           ) -> dict[str, float]:
     """Writes and logs `metrics` (floats; as `eval/seed<i>/...` for seed i of a several-seed
     run) and returns them under their plain names."""
     written = metrics if seed is None else {seed_metric_name(k, seed): v for k, v in metrics.items()}
-    self._writer.write(step, written)
+    writer.write(step, written)
     logging.info("step %d | %s", step, " ".join(f"{k} {v:.4g}" for k, v in written.items()))
     return metrics
 
@@ -269,7 +271,7 @@ class Evaluator:
     return {"eval/ivom": np.mean(errors),
             "eval/ivom_stderr": np.std(errors, ddof=1) / np.sqrt(len(errors))}
 
-  def _write_figures(self, step, metrics, samples, real, reconstructions, suffix) -> None:
+  def _write_figures(self, writer, step, metrics, samples, real, reconstructions, suffix) -> None:
     path = os.path.join(self._samples_dir, f"{{}}_{step:08d}{suffix}.png")
     if isinstance(self._dataset, GaussianMixture) and self._dataset.example_shape == (2,):
       plots.scatter_2d(path.format("samples"), samples, self._dataset.means,
@@ -278,9 +280,9 @@ class Evaluator:
     if not self._is_image:
       return
     grid = plots.image_grid(path.format("samples"), quantise(samples[:GRID_SIZE]))
-    self._writer.write_image(step, f"samples{suffix}", grid)
+    writer.write_image(step, f"samples{suffix}", grid)
     if reconstructions is not None:
       pairs = np.stack([real[:GRID_SIZE // 2], reconstructions[:GRID_SIZE // 2]], axis=1)
       grid = plots.image_grid(path.format("reconstructions"),
                               quantise(pairs.reshape((-1,) + pairs.shape[2:])))
-      self._writer.write_image(step, f"reconstructions{suffix}", grid)
+      writer.write_image(step, f"reconstructions{suffix}", grid)

@@ -105,9 +105,10 @@ def test_evaluator_reports_the_critic_and_ivom_when_configured(tiny_veegan, tmp_
   mesh = data_mesh()
   state = replicate(train.init_state(method, optimizers, config.seed), mesh)
   (tmp_path / "samples").mkdir()
-  evaluator = Evaluator(config, method, dataset, mesh, str(tmp_path), MetricWriter(str(tmp_path)))
-  earlier, _ = evaluator(config.train.steps // 2, state.params, state.batch_stats)
-  final, _ = evaluator(config.train.steps, state.params, state.batch_stats)
+  evaluator = Evaluator(config, method, dataset, mesh, str(tmp_path))
+  writer = MetricWriter(str(tmp_path))
+  earlier, _ = evaluator(config.train.steps // 2, state.params, state.batch_stats, writer)
+  final, _ = evaluator(config.train.steps, state.params, state.batch_stats, writer)
   assert "eval/critic_distance" in earlier and "eval/ivom" not in earlier
   measures = {name: final[name] for name in ("eval/critic_distance", "eval/ivom", "eval/ivom_stderr")}
   assert all(np.isfinite(value) for value in measures.values()), measures

@@ -11,9 +11,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from aegan.evaluation.torch_files import WeightsFileError, read_state_dict
 from tests.datasets import prepare
-from tests.launch.test_main import MAIN, TINY, run
+from tests.launch.test_main import TINY, run
 
 TRAINED_ARGS = ["--config.train.steps=100", *TINY]
 
@@ -81,6 +80,32 @@ def cifar10(kind):
   return setup
 
 
+def torch_zip_without_data_pkl(path):
+  with zipfile.ZipFile(path, "w") as archive:
+    archive.writestr("weights/version", "3\n")
+
+
+def inception_weights(write):
+  """A stacked_digits run whose feature metrics use the FID Inception from a weights file
+  that `write(path)` makes (or not) what it is not."""
+  def setup(tmp_path, trained, cifar10_dirs):
+    path = tmp_path / "pt_inception.pth"
+    write(path)
+    return ["--config=configs/dcgan_stacked_digits.py", "--config.eval.features.network=inception",
+            f"--config.eval.features.weights={path}", f"--workdir={tmp_path / 'run'}"]
+  return setup
+
+
+def classifier_run(make):
+  """A stacked_digits run counting modes with the classifier run `make(tmp_path, trained)`
+  names, which is not one."""
+  def setup(tmp_path, trained, cifar10_dirs):
+    return ["--config=configs/dcgan_stacked_digits.py",
+            f"--config.eval.classifier.workdir={make(tmp_path, trained)}",
+            f"--workdir={tmp_path / 'run'}"]
+  return setup
+
+
 GAN_TINY = ["--config=configs/gan_ring.py", "--config.train.steps=100", "--config.model.latent_dim=4",
             "--config.model.generator.hidden=(16,)", "--config.model.discriminator.hidden=(16,)",
             "--config.train.batch_size=32", "--config.train.steps_per_call=50"]
@@ -125,6 +150,23 @@ CASES = [
      r"\(32, 32, 3\)"),
     ("image_dataset_of_the_wrong_dtype", cifar10("dtype"),
      r"error: cifar10 in .* holds float32 images of shape \(32, 32, 3\), expected uint8"),
+    # Evaluation networks: a weights file that is not what it claims, a classifier run that
+    # is none.
+    ("inception_weights_missing", inception_weights(lambda path: None),
+     r"error: FID Inception weights file .*/pt_inception.pth does not exist: download "
+     r"https://github.com/mseitzer/pytorch-fid/.*pt_inception-2015-12-05-6726825d.pth"),
+    ("inception_weights_a_web_page", inception_weights(
+        lambda path: path.write_text("<html>403 Forbidden</html>\n")),
+     r"error: .*/pt_inception.pth: it is neither a zip archive nor a legacy torch.save file$"),
+    ("inception_weights_empty", inception_weights(lambda path: path.write_bytes(b"")),
+     r"error: .*/pt_inception.pth: it is neither a zip archive nor a legacy torch.save file$"),
+    ("inception_weights_a_zip_but_not_torch_save", inception_weights(torch_zip_without_data_pkl),
+     r"error: .*/pt_inception.pth: it is a zip archive but not a torch.save file"),
+    ("classifier_run_missing", classifier_run(lambda tmp_path, trained: tmp_path / "nothing"),
+     r"error: eval.classifier.workdir=.*/nothing holds no finished classifier run: train one "
+     r"with `python launch/main.py --config=configs/classifier_digits.py`"),
+    ("classifier_run_of_another_method", classifier_run(lambda tmp_path, trained: trained),
+     r"error: eval.classifier.workdir=.* is a veegan run, not a classifier"),
 ]
 
 
@@ -151,36 +193,3 @@ def test_hostile_input_is_one_error_line_a_nonzero_exit_and_nothing_written(
   errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
   assert len(errors) == 1 and re.match(expected, errors[0]), result.stderr
   assert [snapshot(path) for path in watched] == before  # Unchanged, or still absent.
-
-
-def torch_zip_without_data_pkl(path):
-  with zipfile.ZipFile(path, "w") as archive:
-    archive.writestr("weights/version", "3\n")
-
-
-# A weights file that is not what it claims: the Inception network that reads one is not wired
-# into launch/main.py's evaluation, so these are read directly. (id, write the file, message).
-WEIGHTS_CASES = [
-    ("text_file", lambda path: path.write_text("<html>403 Forbidden</html>\n"),
-     r".*: it is neither a zip archive nor a legacy torch.save file$"),
-    ("empty_file", lambda path: path.write_bytes(b""),
-     r".*: it is neither a zip archive nor a legacy torch.save file$"),
-    ("zip_that_is_not_torch_save", torch_zip_without_data_pkl,
-     r".*: it is a zip archive but not a torch.save file"),
-    ("missing", lambda path: None, r".*: no such file$"),
-]
-
-
-@pytest.mark.parametrize("write, expected", [case[1:] for case in WEIGHTS_CASES],
-                         ids=[case[0] for case in WEIGHTS_CASES])
-def test_a_weights_file_that_is_not_what_it_claims_is_one_line(write, expected, tmp_path):
-  path = tmp_path / "pt_inception.pth"
-  write(path)
-  before = snapshot(path)
-  with pytest.raises(WeightsFileError) as error:
-    read_state_dict(path)
-  message = str(error.value)
-  assert "\n" not in message and re.match(expected, message), message
-  assert snapshot(path) == before
-  # launch/main.py reports it as one `error:` line, exit 2, like the cases above.
-  assert "WeightsFileError) as error:" in open(MAIN).read()
