@@ -20,6 +20,7 @@ IMAGE_CONFIGS = [
     "veegan_stacked_mnist", "alpha_gan_stacked_mnist", "dcgan_stacked_mnist",
     "alpha_gan_celeba", "alpha_gan_color_mnist",
     "veegan_stacked_digits", "alpha_gan_stacked_digits", "dcgan_stacked_digits",
+    "classifier_mnist", "classifier_cifar",  # (classifier_digits: tests/evaluation/test_classifier.py)
 ]
 
 
