@@ -36,6 +36,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from aegan import losses, models
 from aegan.configuration import ConfigError
+from aegan.evaluation.progress import Progress
 from aegan.methods.wgan_gp import interpolate
 from aegan.optimizers import make_optimizer
 from aegan.parallel import DATA_AXIS, data_parallel, replicate, wait_if_cpu_collectives
@@ -143,9 +144,11 @@ class WassersteinCritic:
     init_key, train_key = jax.random.split(key)
     real, fake = replicate((real, fake), self._mesh)
     state = replicate(self._init(init_key, real[0]), self._mesh)
+    progress = Progress("independent critic", self._steps, "steps")
     for first_step in range(0, self._steps, self._steps_per_call):
       state = self._train_call(state, real, fake, train_key, jnp.int32(first_step))
       wait_if_cpu_collectives(state, self._mesh)
+      progress.update(first_step + self._steps_per_call, state)
     return state[0]
 
   def distance(self, params, real: jax.Array, fake: jax.Array) -> float:

@@ -33,6 +33,7 @@ import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from aegan.configuration import ConfigError
+from aegan.evaluation.progress import Progress
 from aegan.parallel import DATA_AXIS
 
 Noise = Mapping[str, jax.Array]
@@ -130,6 +131,8 @@ class Inversion:
     """Each image's error at its best restart after `steps` Adam steps, and that restart's noise."""
     images = jax.device_put(images, NamedSharding(self._mesh, PartitionSpec(DATA_AXIS)))
     state = self._init(images, key)
-    for _ in range(self._steps // self._steps_per_call):
+    progress = Progress(f"IvOM of {images.shape[0]} images", self._steps, "steps")
+    for call in range(self._steps // self._steps_per_call):
       state = self._run(params, images, state)
+      progress.update((call + 1) * self._steps_per_call, state)
     return self._best(params, images, state)

@@ -2,7 +2,9 @@
 every `every_s` seconds, and its total time when it ends (the log says which measure is slow)."""
 
 import time
+from typing import Any
 
+import jax
 from absl import logging
 
 
@@ -14,10 +16,15 @@ class Progress:
     self._what, self._total, self._unit, self._every_s = what, total, unit, every_s
     self._start = self._last = time.perf_counter()
 
-  def update(self, done: int) -> None:
+  def update(self, done: int, pending: Any = None) -> None:
+    """`done` of the total are dispatched; `pending` (arrays still being computed, if any)
+    is waited for before a line is logged, so that the line counts computed work."""
     now = time.perf_counter()
     if now - self._last < self._every_s or done >= self._total:
       return
+    if pending is not None:
+      jax.block_until_ready(pending)
+      now = time.perf_counter()
     self._last = now
     elapsed = now - self._start
     remaining = elapsed * (self._total - done) / max(done, 1)

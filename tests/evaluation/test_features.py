@@ -70,3 +70,19 @@ def test_progress_lines(caplog):
   quiet = Progress("slow", 10, every_s=3600.0)
   quiet.update(5)  # Within every_s of the start: nothing.
   assert len(caplog.records) == 2
+
+
+def test_a_progress_line_counts_computed_work(caplog):
+  caplog.set_level("INFO")
+  waited = []
+
+  class Pending:  # What jax.block_until_ready waits for: any object with block_until_ready.
+    def block_until_ready(self):
+      waited.append(True)
+      return self
+
+  progress = Progress("critic", 10, "steps", every_s=0.0)
+  progress.update(4, Pending())
+  assert waited == [True] and "critic: 4/10 steps (40%)" in caplog.records[0].getMessage()
+  Progress("critic", 10, "steps", every_s=3600.0).update(4, Pending())
+  assert waited == [True]  # No line due: nothing is waited for.
