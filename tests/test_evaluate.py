@@ -65,7 +65,8 @@ def test_the_eval_section_may_differ_and_nothing_else(trained):
   other.model.generator.hidden = (32,)
   with pytest.raises(ConfigError, match=r"config differs from the run in .* at model.generator.hidden"):
     evaluate.evaluate(other, workdir)
-  with pytest.raises(CheckpointNotFoundError, match=r"no checkpoint of step 30; it has 20, 40"):
+  with pytest.raises(CheckpointNotFoundError, match=r"checkpoints has no checkpoint of step 30; "
+                                                    r"it has 20, 40$"):
     evaluate.evaluate(config, workdir, 30)
   with pytest.raises(ConfigError, match=r"holds no run \(no config.json\)"):
     evaluate.evaluate(config, os.path.join(workdir, "nothing"))
