@@ -150,6 +150,10 @@ CASES = [
      r"\(32, 32, 3\)"),
     ("image_dataset_of_the_wrong_dtype", cifar10("dtype"),
      r"error: cifar10 in .* holds float32 images of shape \(32, 32, 3\), expected uint8"),
+    ("eval_of_a_step_not_saved", copy_of_trained(*TRAINED_ARGS, "--mode=eval", "--step=50"),
+     r"error: .*/run/checkpoints has no checkpoint of step 50; it has 100$"),
+    ("eval_of_a_workdir_without_a_run", plain(*TRAINED_ARGS, "--mode=eval"),
+     r"error: .*/run holds no run \(no config.json\): train it first"),
     # Evaluation networks: a weights file that is not what it claims, a classifier run that
     # is none.
     ("inception_weights_missing", inception_weights(lambda path: None),
