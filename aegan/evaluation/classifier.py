@@ -30,7 +30,7 @@ from jax.sharding import Mesh
 from aegan.checkpoint import Checkpointer, digest
 from aegan.configuration import ConfigError
 from aegan.data.images import to_float
-from aegan.evaluation.features import apply_sharded
+from aegan.evaluation.features import ShardedApply
 from aegan.evaluation.progress import Progress
 from aegan.evaluation.stacked import confident_labels, stacked_mode_metrics
 from aegan.parallel import data_mesh
@@ -80,16 +80,15 @@ class TrainedClassifier:
     if state is None:
       raise ClassifierNotFoundError(f"eval.classifier.workdir={workdir} has no checkpoint: {how}")
     self.image_shape = dataset.example_shape
-    self._variables = {"params": state.params["classifier"]}
+    variables = {"params": state.params["classifier"]}
     if state.batch_stats.get("classifier"):
-      self._variables["batch_stats"] = state.batch_stats["classifier"]
+      variables["batch_stats"] = state.batch_stats["classifier"]
     self._module = method.networks["classifier"]
-    self.name = f"classifier-{digest(self._variables)[:12]}"  # Its weights, not its path.
+    self.name = f"classifier-{digest(variables)[:12]}"  # Its weights, not its path.
     self.description = (f"classifier of {workdir} (step {int(state.step)}, "
                         f"{100 * self.accuracy:.1f}% test accuracy), last hidden layer")
     self.resize = "none (the classifier's own image size)"
-    self._mesh = mesh or data_mesh()
-    self._batch_size = batch_size
+    self._apply = ShardedApply(self._outputs, variables, mesh or data_mesh(), batch_size)
 
   def _outputs(self, variables, images: jax.Array) -> tuple[jax.Array, jax.Array]:
     """uint8 [B, H, W, c] -> (last hidden layer [B, D], class probabilities [B, K])."""
@@ -111,9 +110,8 @@ class TrainedClassifier:
       groups = images[:, None]
     else:  # Single-channel classifier: every channel an image of its own.
       groups = np.moveaxis(images, -1, 1)[..., None]
-    features, probabilities = apply_sharded(
-        self._outputs, self._variables, groups.reshape((-1, height, width, channels)),
-        self._mesh, self._batch_size, progress)
+    features, probabilities = self._apply(groups.reshape((-1, height, width, channels)),
+                                          progress)
     return (features.reshape(len(images), groups.shape[1], -1),
             probabilities.reshape(len(images), groups.shape[1], -1))
 

@@ -13,7 +13,7 @@ features for FID/KID/precision-recall, probabilities for the Inception score. Tw
 - `inception`: the FID Inception-v3 (aegan/evaluation/inception.py), pool3 features and the
   softmax of its 1008 logits, its weights read from the file the user names.
 
-`apply_sharded` runs a jitted function over images in batches split over the `data` mesh, so
+`ShardedApply` runs a jitted function over images in batches split over the `data` mesh, so
 every device (of every process) computes its share.
 """
 
@@ -33,35 +33,44 @@ class FeatureNetwork(Protocol):
   """What the feature metrics need of a network."""
 
   name: str  # Identifies the network and its weights: part of the reference cache's key.
+  description: str  # Which network, from where, reported next to its numbers.
   resize: str  # How images reach the network's input size, reported next to its numbers.
 
   def __call__(self, images: np.ndarray, progress: Progress | None = None
                ) -> tuple[np.ndarray, np.ndarray]: ...
 
 
-def apply_sharded(function: Callable[[Any, jax.Array], tuple[jax.Array, ...]], variables: Any,
-                  images: np.ndarray, mesh: Mesh, batch_size: int,
-                  progress: Progress | None = None) -> tuple[np.ndarray, ...]:
-  """`function(variables, images)` (jitted here) of `images` [N, ...] (a host array, the same
-  on every process), `batch_size` rows per call, each call's rows split over the devices of
-  `mesh` and `variables` replicated on them; its outputs (arrays with a leading row axis)
-  concatenated as host numpy arrays on every process.
+class ShardedApply:
+  """`function(variables, images)`, jitted and with `variables` replicated on every device of
+  `mesh` once, applied by `__call__` to host images [N, ...] (the same on every process)
+  `batch_size` rows per call, each call's rows split over the devices; its outputs (arrays with
+  a leading row axis) come back concatenated as host numpy arrays on every process.
 
   `batch_size` is rounded up to a multiple of the device count, and the last batch is padded
-  to it (one compiled shape); `progress`, if given, is updated after each batch.
+  to it (one compiled shape).
   """
-  batch_size = -(-batch_size // mesh.size) * mesh.size
-  sharding = NamedSharding(mesh, PartitionSpec(DATA_AXIS))
-  jitted = jax.jit(function, in_shardings=(NamedSharding(mesh, PartitionSpec()), sharding))
-  variables = replicate(variables, mesh)
-  outputs = []
-  for start in range(0, len(images), batch_size):
-    batch = images[start:start + batch_size]
-    padded = np.concatenate([batch, np.zeros((batch_size - len(batch),) + batch.shape[1:],
-                                             batch.dtype)])
-    global_batch = jax.make_array_from_callback(padded.shape, sharding, lambda index: padded[index])
-    result = multihost_utils.process_allgather(jitted(variables, global_batch), tiled=True)
-    outputs.append(tuple(np.asarray(out)[:len(batch)] for out in result))
-    if progress is not None:
-      progress.update(start + len(batch))
-  return tuple(np.concatenate(parts) for parts in zip(*outputs))
+
+  def __init__(self, function: Callable[[Any, jax.Array], tuple[jax.Array, ...]], variables: Any,
+               mesh: Mesh, batch_size: int):
+    self._batch_size = -(-batch_size // mesh.size) * mesh.size
+    self._sharding = NamedSharding(mesh, PartitionSpec(DATA_AXIS))
+    self._jitted = jax.jit(function,
+                           in_shardings=(NamedSharding(mesh, PartitionSpec()), self._sharding))
+    self._variables = replicate(variables, mesh)
+
+  def __call__(self, images: np.ndarray, progress: Progress | None = None
+               ) -> tuple[np.ndarray, ...]:
+    """The outputs for `images`; `progress`, if given, is updated after each batch."""
+    outputs = []
+    for start in range(0, len(images), self._batch_size):
+      batch = images[start:start + self._batch_size]
+      padded = np.concatenate([batch, np.zeros((self._batch_size - len(batch),) + batch.shape[1:],
+                                               batch.dtype)])
+      global_batch = jax.make_array_from_callback(padded.shape, self._sharding,
+                                                  lambda index: padded[index])
+      result = multihost_utils.process_allgather(self._jitted(self._variables, global_batch),
+                                                 tiled=True)
+      outputs.append(tuple(np.asarray(out)[:len(batch)] for out in result))
+      if progress is not None:
+        progress.update(start + len(batch))
+    return tuple(np.concatenate(parts) for parts in zip(*outputs))

@@ -35,7 +35,7 @@ import numpy as np
 
 from jax.sharding import Mesh
 
-from aegan.evaluation.features import apply_sharded
+from aegan.evaluation.features import ShardedApply
 from aegan.evaluation.progress import Progress
 from aegan.evaluation.torch_files import WeightsFileError, read_state_dict
 from aegan.parallel import data_mesh
@@ -315,11 +315,11 @@ def feature_function(variables: dict, batch_size: int = 50, mesh: Mesh | None = 
   the pixels an image file would hold: quantise generated [-1, 1] samples first
   (`aegan.evaluation.quantise`) so that samples and real data are scored alike.
   """
-  mesh = mesh or data_mesh()
+  apply = ShardedApply(_apply, variables, mesh or data_mesh(), batch_size)
 
   def features(images: np.ndarray, progress: Progress | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
-    return apply_sharded(_apply, variables, _check_images(images), mesh, batch_size, progress)
+    return apply(_check_images(images), progress)
 
   return features
 

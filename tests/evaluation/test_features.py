@@ -8,7 +8,7 @@ import pytest
 
 from aegan.evaluation.classifier import joint_probabilities
 from aegan.evaluation.feature_metrics import kth_smallest
-from aegan.evaluation.features import apply_sharded
+from aegan.evaluation.features import ShardedApply
 from aegan.evaluation.progress import Progress
 from aegan.parallel import data_mesh
 
@@ -20,20 +20,20 @@ def _outputs(scale, images):
 
 
 @pytest.mark.parametrize("num_images, batch_size", [(10, 4), (3, 8), (16, 16), (9, 3)])
-def test_apply_sharded_equals_the_function_on_the_host(num_images, batch_size):
+def test_sharded_apply_equals_the_function_on_the_host(num_images, batch_size):
   mesh = data_mesh()
   assert mesh.size == 4
   images = np.random.default_rng(0).integers(0, 256, (num_images, 4, 4, 3), np.uint8)
-  sums, firsts = apply_sharded(_outputs, jnp.float32(0.5), images, mesh, batch_size)
+  sums, firsts = ShardedApply(_outputs, jnp.float32(0.5), mesh, batch_size)(images)
   np.testing.assert_array_equal(sums, 0.5 * images.reshape(num_images, -1).sum(1))
   np.testing.assert_array_equal(firsts, images.reshape(num_images, -1)[:, :2])
   assert sums.shape == (num_images,) and firsts.shape == (num_images, 2)
 
 
-def test_apply_sharded_on_one_device_equals_four():
+def test_sharded_apply_on_one_device_equals_four():
   images = np.random.default_rng(1).integers(0, 256, (13, 4, 4, 1), np.uint8)
-  one = apply_sharded(_outputs, jnp.float32(2.0), images, data_mesh(jax.devices()[:1]), 5)
-  four = apply_sharded(_outputs, jnp.float32(2.0), images, data_mesh(), 5)
+  one = ShardedApply(_outputs, jnp.float32(2.0), data_mesh(jax.devices()[:1]), 5)(images)
+  four = ShardedApply(_outputs, jnp.float32(2.0), data_mesh(), 5)(images)
   for a, b in zip(one, four):
     np.testing.assert_array_equal(a, b)
 
