@@ -69,9 +69,8 @@ class MetricWriter:
     if os.path.exists(self._path):
       with open(self._path) as f:
         rows = [row for row in _whole_rows(f) if row["step"] <= resume_step]
-      with open(self._path + ".tmp", "w") as f:  # Replaced whole: a kill here loses no rows.
-        f.writelines(json.dumps(row) + "\n" for row in rows)
-      os.replace(self._path + ".tmp", self._path)
+      # Replaced whole: a kill here loses no rows.
+      replace_atomically(self._path, lambda f: f.writelines(json.dumps(row) + "\n" for row in rows))
     # A resumed run's event file opens with a purge marker at the step after resume_step:
     # TensorBoard hides the interrupted run's events from there on, which the resumed run
     # logs again (otherwise each would show twice).

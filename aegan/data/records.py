@@ -47,3 +47,11 @@ def read_all(records: Records) -> tuple[np.ndarray, np.ndarray]:
       images = np.empty((len(records), *chunk_images.shape[1:]), np.uint8)
     images[start:stop] = chunk_images
   return images, labels
+
+
+def read_random(records: Records, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+  """min(count, len(records)) distinct records chosen uniformly with numpy's `seed`, read in
+  index order: the same on every process."""
+  chosen = np.random.default_rng(seed).choice(len(records), min(count, len(records)),
+                                              replace=False)
+  return records.read(np.sort(chosen))

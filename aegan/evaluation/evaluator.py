@@ -46,6 +46,7 @@ from jax.sharding import PartitionSpec
 from aegan import distributed, plots
 from aegan.data import Dataset
 from aegan.data.mixtures import GaussianMixture
+from aegan.data.records import read_random
 from aegan.evaluation import critic, ivom, sample_quality
 from aegan.evaluation.classifier import TrainedClassifier
 from aegan.evaluation.mixtures import mode_metrics
@@ -122,10 +123,8 @@ def critic_training_arrays(dataset: Dataset, config: ml_collections.ConfigDict
   in memory) those of `eval.critic.num_train` of its records chosen at random with the seed."""
   if config.train.get("data_placement", "device") != "host":
     return dataset.arrays("train")
-  records = dataset.records("train")  # Streamed sets are labelled images: one record each.
-  chosen = np.random.default_rng(config.seed).choice(
-      len(records), min(config.eval.critic.num_train, len(records)), replace=False)
-  images, labels = records.read(np.sort(chosen))
+  # Streamed sets are labelled images: one record each.
+  images, labels = read_random(dataset.records("train"), config.eval.critic.num_train, config.seed)
   return {"images": images, "labels": labels}
 
 

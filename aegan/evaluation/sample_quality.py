@@ -36,6 +36,7 @@ from absl import logging
 from aegan import distributed
 from aegan.configuration import ConfigError
 from aegan.data import Dataset
+from aegan.data.records import read_random
 from aegan.evaluation import feature_metrics
 from aegan.evaluation.features import FeatureNetwork
 from aegan.evaluation.progress import Progress
@@ -83,10 +84,7 @@ def reference_images(dataset: Dataset, split: str, count: int, chunk: int = 5_00
   """uint8 [min(count, records), H, W, C]: the real images the reference features are of
   (module docstring), the same on every process."""
   if hasattr(dataset, "records"):
-    records = dataset.records(split)
-    chosen = np.random.default_rng(REFERENCE_SEED).choice(len(records), min(count, len(records)),
-                                                          replace=False)
-    return records.read(np.sort(chosen))[0]
+    return read_random(dataset.records(split), count, REFERENCE_SEED)[0]
   from aegan.evaluation.evaluator import quantise  # pylint: disable=import-outside-toplevel
   arrays = jax.tree.map(jax.numpy.asarray, dataset.arrays(split))
   draw = jax.jit(lambda indices: jax.vmap(dataset.sample, (None, 0))(
