@@ -216,11 +216,11 @@ class Update:
   def describe_nonfinite(self, record: np.ndarray) -> str | None:
     """The event `record` (a state's `nonfinite`) in words, None if there was none; valid
     once the update has been traced."""
-    return nonfinite.describe(record, list(self.phase_names), self.term_names)
+    return nonfinite.describe(record, self.phase_names, self.term_names)
 
 
 def evaluate_seeds(evaluator: Evaluator, writer: MetricWriter, num_seeds: int, step: int,
-                    state: TrainState) -> tuple[dict[str, float], np.ndarray]:
+                   state: TrainState) -> tuple[dict[str, float], np.ndarray]:
   """Evaluates every seed of `state`: with several, each seed's metrics as
   `eval/seed<i>/<metric>`, their mean as `eval/<metric>` and standard deviation (ddof 0) as
   `eval/<metric>_std`; the samples are stacked, [num_seeds, ...]."""

@@ -16,8 +16,9 @@ share is "confident"). The same classifier's last hidden layer (128 units per ch
 for a stack) is the feature network of FID, KID and precision/recall on the first 10,000
 samples against 10,000 training stacks, and its joint probabilities over the 1,000 triples
 give the Inception score (the real stacks' is in the log); the reference features are
-computed once, in `<workdir>/reference_features`. Each method first runs a few timed calls to measure its iterations/s,
-then trains `budget_s` x that rate iterations for each seed, the same as `launch/main.py`.
+computed once, in `<workdir>/reference_features`. Each method first runs a few timed calls to
+measure its iterations/s, then trains `budget_s` x that rate iterations for each seed, the
+same as `launch/main.py`.
 """
 
 import importlib

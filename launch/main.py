@@ -9,12 +9,14 @@ An existing checkpoint in the workdir is resumed. `--mode=eval` runs every measu
 `eval` section names (which may differ from training's: `--config.eval.<field>=...`) on the
 newest checkpoint (or `--step`'s) into <workdir>/evaluations/<step>/ (results.json,
 summary.md, figures); `--mode=sample` writes samples as .npz and .png under <workdir>/samples/.
-Neither changes the run, which may still be training (aegan/evaluate.py). Bad input (a config file that is missing or
-fails to load, an override of a field that does not exist or with a value of the wrong type,
-an unknown method or dataset, a batch the devices cannot split, non-positive steps or learning
-rates, a config that differs from the workdir's run, a workdir that is a file or cannot be
-written, checkpoints of another state (method, network size, seeds), an image dataset not
-prepared on this machine or of another shape or dtype, a weights file that is not what it
+Neither changes the run, which may still be training (aegan/evaluate.py).
+
+Bad input (a config file that is missing or fails to load, an override of a field that does
+not exist or with a value of the wrong type, an unknown method or dataset, a batch the devices
+cannot split, non-positive steps or learning rates, a config that differs from the workdir's
+run, a workdir that is a file or cannot be written, checkpoints of another state (method,
+network size, seeds) or of a step not saved, an image dataset not prepared on this machine or
+of another shape or dtype, a classifier run that is none, a weights file that is not what it
 claims) is reported in one line on stderr with exit status 2, before anything in the workdir
 is written (tests/launch/test_hostile_inputs.py).
 

@@ -116,7 +116,7 @@ class FeatureMetrics:
     cache_dir = section.get("cache_dir") or os.path.join(workdir, "reference_features")
     self._cache_stem = os.path.join(
         cache_dir, f"{_data_key(config.data)}_{section.split}_{self.network.name}_{section.num_real}")
-    self.description = {"network": getattr(self.network, "description", self.network.name), "resize": self.network.resize,
+    self.description = {"network": self.network.description, "resize": self.network.resize,
                         "samples": section.num_samples, "reference": self._cache_stem + ".npz"}
     self._reference = None
 

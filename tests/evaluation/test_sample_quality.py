@@ -17,6 +17,7 @@ class MeanColour:
   """Features: each channel's mean and std; probabilities: a softmax of the means."""
 
   name = "mean-colour"
+  description = "each channel's mean and standard deviation"
   resize = "none"
 
   def __init__(self):
@@ -66,6 +67,7 @@ def test_real_images_score_as_real_and_a_shift_does_not(tmp_path):
                                                         MeanColour()(brighter)[0])
   assert shifted["eval/fid"] == pytest.approx(expected, rel=1e-9)
   assert metrics.description["samples"] == 2_000 and metrics.description["resize"] == "none"
+  assert metrics.description["network"] == MeanColour.description
 
 
 def test_the_reference_is_cached_by_data_split_network_and_count(tmp_path):
