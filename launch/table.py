@@ -16,7 +16,8 @@ vmapped in one process (aegan/train.py), the same `train_and_evaluate` as launch
 `<workdir>/<method>_<data>` (a finished cell is resumed, not retrained, so an interrupted table
 continues where it stopped). The markdown table — modes and % high-quality samples as mean ±
 standard deviation over the seeds, the paper's number beside each, the wall time of each cell
-and of the whole table — is printed and written to `<workdir>/table.md`.
+and of the whole table — is printed and written to `<workdir>/table.md`, which is rewritten
+after every cell, so an interrupted table keeps the cells it finished.
 """
 
 import importlib
@@ -31,7 +32,7 @@ sys.path.insert(0, REPO)
 import jax  # pylint: disable=wrong-import-position
 from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
-from aegan import train  # pylint: disable=wrong-import-position
+from aegan import train, writers  # pylint: disable=wrong-import-position
 from configs.tables import TABLES  # pylint: disable=wrong-import-position
 
 _TABLE = flags.DEFINE_enum("table", "veegan1", list(TABLES), "Which paper table.")
@@ -88,6 +89,21 @@ def main(argv: list[str]) -> None:
   rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
   start = time.perf_counter()
   iterations = {}  # data -> {iterations of its cells}
+
+  def write(cells: list[str], done: bool) -> str:
+    """Writes table.md: the rows so far and `cells`, the row in progress; rewritten after
+    every cell, so an interrupted table keeps what it measured."""
+    budget = ", ".join(f"{data} {'/'.join(f'{n:,}' for n in sorted(iterations[data]))}"
+                       for data in datasets if data in iterations)
+    text = "\n".join(rows + ["| " + " | ".join(cells) + " |"] * bool(cells)) + (
+        f"\n\nmean ± std over {_SEEDS.value} seeds (from {_SEED.value}), vmapped in one process per "
+        f"cell; iterations per cell: {budget}; {jax.device_count()} {jax.devices()[0].platform} "
+        f"device(s) ({jax.devices()[0].device_kind}), {os.cpu_count()} cores, "
+        f"{platform.processor() or platform.machine()}; "
+        f"{'whole table' if done else 'unfinished, so far'} {(time.perf_counter() - start) / 60:.1f} min.\n")
+    writers.replace_atomically(os.path.join(workdir, "table.md"), lambda f: f.write(text))
+    return text
+
   for method in methods:
     cells = [method]
     for data in datasets:
@@ -97,16 +113,9 @@ def main(argv: list[str]) -> None:
       cells += [f"{_mean_std(results, 'eval/modes')} ({paper_modes})",
                 f"{_mean_std(results, 'eval/hq_fraction', 100)} ({paper_hq})", f"{wall:.0f}"]
       print(f"{method} on {data}: {cells[-3]} modes, {cells[-2]} % HQ, {wall:.0f} s", flush=True)
+      write(cells, done=False)
     rows.append("| " + " | ".join(cells) + " |")
-  total = time.perf_counter() - start
-  budget = ", ".join(f"{data} {'/'.join(f'{n:,}' for n in sorted(iterations[data]))}" for data in datasets)
-  text = "\n".join(rows) + (
-      f"\n\nmean ± std over {_SEEDS.value} seeds (from {_SEED.value}), vmapped in one process per "
-      f"cell; iterations per cell: {budget}; {jax.device_count()} {jax.devices()[0].platform} device(s), {os.cpu_count()} cores, "
-      f"{platform.processor() or platform.machine()}; whole table {total / 60:.1f} min.\n")
-  with open(os.path.join(workdir, "table.md"), "w") as f:
-    f.write(text)
-  print(text)
+  print(write([], done=True))
 
 
 if __name__ == "__main__":
