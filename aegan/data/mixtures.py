@@ -7,7 +7,8 @@ Ring: K modes evenly spaced on a circle (VEEGAN: 8 modes, radius 1 [paper, figur
 1200-D (VEEGAN Section 5.1: "ten Gaussians of dimension 700 embedded in 1200 dimensions"; the
 paper leaves spread and embedding open, so these are ours, every one a config field): mode k
 is N(μ_k, std² P_k) where P_k projects onto `subspace_dim` of the `dim` coordinates, a subset
-drawn per mode with `embed_seed` (an axis-aligned embedding: sampling costs one mask, where a
+drawn per mode with `embed_seed` (or one subset for every mode, `subspace="shared"`, with the
+means inside it: the other reading of the paper's sentence) (an axis-aligned embedding: sampling costs one mask, where a
 rotated 700-D basis would cost a 1200x700 product per example), and μ_k ~ N(0, spread² I), also
 from `embed_seed`. High quality is judged per subspace dimension: the distance to the nearest
 mean over √subspace_dim, in units of std (`hq_unit` = std·√subspace_dim), so a true sample
@@ -79,12 +80,27 @@ def grid(size: int = 5, spacing: float = 2.0, std: float = 0.05) -> GaussianMixt
 
 
 def mixture_1200d(num_modes: int = 10, dim: int = 1200, subspace_dim: int = 700,
-                  spread: float = 1.0, std: float = 0.05, embed_seed: int = 0) -> GaussianMixture:
-  """`num_modes` Gaussians of std `std` in `subspace_dim` random coordinates of `dim`, means
-  ~ N(0, spread² I): the VEEGAN 1200-D set as constructed in the module docstring."""
+                  spread: float = 1.0, std: float = 0.05, embed_seed: int = 0,
+                  subspace: str = "per_mode") -> GaussianMixture:
+  """`num_modes` Gaussians of std `std` in `subspace_dim` random coordinates of `dim`: the
+  VEEGAN 1200-D set as constructed in the module docstring. `subspace` picks the reading of
+  "Gaussians of dimension 700 embedded in 1200 dimensions":
+    "per_mode"  each mode varies in its own coordinates, means ~ N(0, spread² I) in all `dim`
+                (the default, as measured in the README);
+    "shared"    a mixture in one `subspace_dim`-D space embedded in `dim`: every mode varies in
+                the same coordinates and the means ~ N(0, spread² I) lie in them (0 elsewhere).
+  """
   rng = np.random.default_rng(embed_seed)
-  means = spread * rng.standard_normal((num_modes, dim))
-  masks = np.zeros((num_modes, dim), np.float32)
-  for mask in masks:
+  if subspace == "per_mode":
+    means = spread * rng.standard_normal((num_modes, dim))
+    masks = np.zeros((num_modes, dim), np.float32)
+    for mask in masks:
+      mask[rng.choice(dim, subspace_dim, replace=False)] = 1
+  elif subspace == "shared":
+    mask = np.zeros(dim, np.float32)
     mask[rng.choice(dim, subspace_dim, replace=False)] = 1
+    masks = np.tile(mask, (num_modes, 1))
+    means = spread * rng.standard_normal((num_modes, dim)) * mask
+  else:
+    raise ValueError(f"subspace={subspace!r}: choose 'per_mode' or 'shared'")
   return GaussianMixture(means.astype(np.float32), std, masks)

@@ -63,6 +63,26 @@ def test_1200d_modes_vary_in_their_own_700_coordinates_only():
   np.testing.assert_allclose(np.bincount(labels, minlength=10) / 4_000, 0.1, atol=0.02)
 
 
+def test_1200d_shared_subspace_is_one_700d_mixture_embedded_in_1200d():
+  per_mode = mixture_1200d()
+  shared = mixture_1200d(subspace="shared")
+  assert len({mask.tobytes() for mask in shared.masks}) == 1  # One subspace for every mode...
+  np.testing.assert_array_equal(shared.masks.sum(axis=1), 700)
+  np.testing.assert_array_equal(shared.means * (1 - shared.masks), 0.0)  # ...holding the means.
+  samples = jax.vmap(shared.sample, (None, 0))({}, jax.random.split(jax.random.PRNGKey(2), 1_000))
+  assert np.linalg.matrix_rank(np.asarray(samples)) == 700  # Every sample in one 700-D space.
+  # Spread 1 in 700 coordinates: means ~√(2·700) = 37 apart, where per-mode ones are ~√2400 = 49.
+  def mean_distance(mixture):
+    differences = mixture.means[:, None] - mixture.means[None]
+    return np.linalg.norm(differences, axis=-1)[np.triu_indices(10, 1)].mean()
+  np.testing.assert_allclose(mean_distance(shared), math.sqrt(1400), rtol=0.05)
+  np.testing.assert_allclose(mean_distance(per_mode), math.sqrt(2400), rtol=0.05)
+  metrics = mode_metrics(samples, shared.means, shared.hq_unit, threshold=10.0)
+  assert int(metrics["eval/modes"]) == 10 and float(metrics["eval/hq_fraction"]) == 1.0
+  with pytest.raises(ValueError, match="choose 'per_mode' or 'shared'"):
+    mixture_1200d(subspace="rotated")
+
+
 def test_1200d_true_samples_are_high_quality_and_cover_every_mode():
   mixture = mixture_1200d()
   samples = jax.vmap(mixture.sample, (None, 0))({}, jax.random.split(jax.random.PRNGKey(1), 2_500))
