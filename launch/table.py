@@ -22,10 +22,10 @@ after every cell, so an interrupted table keeps the cells it finished.
 
 `--jobs=N` trains N cells at a time, each in a fresh process (spawned, so no JAX state is
 shared; on a GPU each process gets 0.9/N of its memory unless XLA_PYTHON_CLIENT_MEM_FRACTION
-is set). A cell's small networks leave a GPU mostly idle, so cells overlap well there: the whole
-table with every method took 6.5 min on one H200 as eight processes at once (README, Results). On the 2-core
-CPU one cell already keeps both cores busy: two at a time took 236 s where one after the other
-took 242 s (README).
+is set). A cell's small networks leave a GPU mostly idle, so cells overlap well there: the
+whole table with every method took 6.5 min on one H200 as eight processes at once (README,
+Results). On the 2-core CPU one cell already keeps both cores busy: two at a time took 236 s
+where one after the other took 242 s (README).
 """
 
 import concurrent.futures
@@ -62,6 +62,11 @@ _WORKDIR = flags.DEFINE_string("workdir", None, "Where the runs go (default: run
 
 def _mean_std(results: dict, name: str, scale: float = 1.0) -> str:
   return f"{scale * results[name]:.1f} ± {scale * results.get(name + '_std', 0.0):.1f}"
+
+
+def _modes_and_hq(results: dict) -> tuple[str, str]:
+  """A cell's modes and % high-quality samples, each as mean ± std over its seeds."""
+  return _mean_std(results, "eval/modes"), _mean_std(results, "eval/hq_fraction", 100)
 
 
 def cell_steps(table: dict, data: str) -> int | None:
@@ -124,14 +129,16 @@ def main(argv: list[str]) -> None:
           cells += ["…"] * 3
           continue
         results, wall, _, _ = done[method, data]
+        modes, hq = _modes_and_hq(results)
         paper_modes, paper_hq = table["paper"].get(method, {}).get(data, ("-", "-"))
-        cells += [f"{_mean_std(results, 'eval/modes')} ({paper_modes})",
-                  f"{_mean_std(results, 'eval/hq_fraction', 100)} ({paper_hq})", f"{wall:.0f}"]
+        cells += [f"{modes} ({paper_modes})", f"{hq} ({paper_hq})", f"{wall:.0f}"]
       rows.append("| " + " | ".join(cells) + " |")
-    iterations = ", ".join(
-        f"{data} {'/'.join(sorted({f'{outcome[2]:,}' for (_, d), outcome in done.items() if d == data}))}"
-        for data in datasets if any(d == data for _, d in done))
-    devices = sorted({outcome[3] for outcome in done.values()})
+    steps_by_data = {}  # data -> the iterations of its cells done so far
+    for (_, data), (_, _, steps, _) in done.items():
+      steps_by_data.setdefault(data, set()).add(steps)
+    iterations = ", ".join(f"{data} {'/'.join(f'{n:,}' for n in sorted(steps_by_data[data]))}"
+                           for data in datasets if data in steps_by_data)
+    devices = sorted({device for _, _, _, device in done.values()})
     text = "\n".join(rows) + (
         f"\n\nmean ± std over {_SEEDS.value} seeds (from {_SEED.value}), vmapped in one process per "
         f"cell{f', {_JOBS.value} cells at a time' if _JOBS.value > 1 else ''}; iterations per cell: "
@@ -144,8 +151,8 @@ def main(argv: list[str]) -> None:
   def record(method: str, data: str, outcome: tuple[dict, float, int, str]) -> None:
     done[method, data] = outcome
     results, wall, _, _ = outcome
-    print(f"{method} on {data}: {_mean_std(results, 'eval/modes')} modes, "
-          f"{_mean_std(results, 'eval/hq_fraction', 100)} % HQ, {wall:.0f} s", flush=True)
+    modes, hq = _modes_and_hq(results)
+    print(f"{method} on {data}: {modes} modes, {hq} % HQ, {wall:.0f} s", flush=True)
     write(finished=False)
 
   cells = [(method, data, cell_steps(table, data), _SEED.value, _SEEDS.value, workdir)

@@ -7,10 +7,10 @@ Ring: K modes evenly spaced on a circle (VEEGAN: 8 modes, radius 1 [paper, figur
 1200-D (VEEGAN Section 5.1: "ten Gaussians of dimension 700 embedded in 1200 dimensions"; the
 paper leaves spread and embedding open, so these are ours, every one a config field): mode k
 is N(μ_k, std² P_k) where P_k projects onto `subspace_dim` of the `dim` coordinates, a subset
-drawn per mode with `embed_seed` (or one subset for every mode, `subspace="shared"`, with the
-means inside it: the other reading of the paper's sentence) (an axis-aligned embedding: sampling costs one mask, where a
+drawn per mode with `embed_seed` (an axis-aligned embedding: sampling costs one mask, where a
 rotated 700-D basis would cost a 1200x700 product per example), and μ_k ~ N(0, spread² I), also
-from `embed_seed`. High quality is judged per subspace dimension: the distance to the nearest
+from `embed_seed`. `subspace="shared"` builds the other reading of the paper's sentence: one
+subset for every mode, with the means inside it. High quality is judged per subspace dimension: the distance to the nearest
 mean over √subspace_dim, in units of std (`hq_unit` = std·√subspace_dim), so a true sample
 sits at ~1 unit and the paper's threshold of 10 accepts it; spread 1, std 0.05 put the means
 ~49 apart and the 10-unit radius at 13.
