@@ -10,10 +10,10 @@ is N(μ_k, std² P_k) where P_k projects onto `subspace_dim` of the `dim` coordi
 drawn per mode with `embed_seed` (an axis-aligned embedding: sampling costs one mask, where a
 rotated 700-D basis would cost a 1200x700 product per example), and μ_k ~ N(0, spread² I), also
 from `embed_seed`. `subspace="shared"` builds the other reading of the paper's sentence: one
-subset for every mode, with the means inside it. High quality is judged per subspace dimension: the distance to the nearest
-mean over √subspace_dim, in units of std (`hq_unit` = std·√subspace_dim), so a true sample
-sits at ~1 unit and the paper's threshold of 10 accepts it; spread 1, std 0.05 put the means
-~49 apart and the 10-unit radius at 13.
+subset for every mode, with the means inside it. High quality is judged per subspace
+dimension: the distance to the nearest mean over √subspace_dim, in units of std (`hq_unit` =
+std·√subspace_dim), so a true sample sits at ~1 unit and the paper's threshold of 10 accepts
+it; spread 1, std 0.05 put the means ~49 apart and the 10-unit radius at 13.
 """
 
 import dataclasses
