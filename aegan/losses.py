@@ -116,7 +116,7 @@ def gaussian_reconstruction_nll(target: jax.Array, reconstruction: jax.Array) ->
       L = E_i[-log N(target_i; reconstruction_i, I)] = ½ E_i ‖target_i - reconstruction_i‖² + (d/2) log 2π
 
   The latent reconstruction of the VEEGAN authors' code, −log N(z; F(G(z)), I), with
-  p_θ(z|x) = N(F(x), I) (PAPERS.md §1, [code]). Its gradient is half that of
+  p_θ(z|x) = N(F(x), I) (docs/papers.md, VEEGAN, [code]). Its gradient is half that of
   `l2_reconstruction`.
   """
   chex.assert_equal_shape([target, reconstruction])

@@ -1,7 +1,7 @@
 """α-GAN on CIFAR-10 (Rosca et al. 2017).
 
-The paper gives architectures and most hyper-parameters only as sweep ranges [PAPERS.md §2,
-open]; these are re-implementers' common choices [code] and ours, each stated:
+The paper gives architectures and most hyper-parameters only as sweep ranges [docs/papers.md,
+α-GAN]; these are re-implementers' common choices [code] and ours, each stated:
 - latent size 128 [code]; encoder, generator and data discriminator from the DCGAN family at
   width 64 (configs/dcgan_cifar.py), BatchNorm in all three;
 - code discriminator: an MLP of 3 x 750 LeakyReLU units without BatchNorm [code: essential];

@@ -1,6 +1,6 @@
 """A CIFAR-10 classifier trained by the codebase: the offline feature network of FID, KID and
 the Inception score on CIFAR-10 (the α-GAN paper's "Inception score computed with a CIFAR-10
-classifier", whose network is not published [PAPERS.md §2: open]).
+classifier", whose network is not published [docs/papers.md, α-GAN]).
 
   python launch/main.py --config=configs/classifier_cifar.py       # -> runs/classifier_cifar
   python launch/main.py --config=configs/alpha_gan_cifar.py \\

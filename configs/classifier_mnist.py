@@ -1,6 +1,6 @@
 """The MNIST digit classifier that counts modes on Stacked-MNIST (VEEGAN's protocol: "a
 pretrained MNIST classifier labels each channel of 26,000 generated samples"; its architecture
-is not published [PAPERS.md §1]).
+is not published [docs/papers.md, VEEGAN]).
 
   python launch/main.py --config=configs/classifier_mnist.py       # -> runs/classifier_mnist
 

@@ -66,7 +66,7 @@ def conv(width: int, batch_norm: bool = True, **fields) -> dict:
 
 
 def code_discriminator() -> dict:
-  """α-GAN's code discriminator: 3 hidden layers of 750 units, no BatchNorm [PAPERS.md §2, code]."""
+  """α-GAN's code discriminator: 3 hidden layers of 750 units, no BatchNorm [code; docs/papers.md, α-GAN]."""
   return dict(kind="mlp", hidden=(750, 750, 750), activation="leaky_relu")
 
 
@@ -88,8 +88,8 @@ def independent_critic(model: dict, steps: int = 1_000, num_train: int = 10_000,
 def ivom(num_images: int = 256, steps: int = 200, restarts: int = 2, learning_rate: float = 0.1,
          steps_per_call: int = 1, final_only: bool = False) -> dict:
   """`eval.ivom`, VEEGAN's inference via optimisation (aegan/evaluation/ivom.py): `restarts`
-  Adam runs of `steps` at `learning_rate` per held-out image, the best kept [ours; PAPERS.md:
-  open]; at every evaluation, or only the final one. On stacked_digits (VEEGAN, 6,340
+  Adam runs of `steps` at `learning_rate` per held-out image, the best kept [ours; the
+  paper does not publish them]; at every evaluation, or only the final one. On stacked_digits (VEEGAN, 6,340
   iterations, 256 images, 2 restarts) the mean error was 0.0395 after 100 steps at 0.05, 0.0368
   after 200, 0.0364 after 400, and 0.0364 after 200 at 0.1: converged."""
   return dict(num_images=num_images, steps=steps, restarts=restarts,
@@ -154,7 +154,7 @@ def image_schedule(steps: int | ml_collections.FieldReference, batch_size: int =
                    data_placement: str = "device") -> dict:
   """Run-length sections for image experiments: `eval_samples` samples and held-out
   reconstructions per evaluation, generated `eval.batch_size` at a time; MS-SSIM diversity over
-  1,000 random pairs of samples and of held-out images (α-GAN's protocol; PAPERS.md); FID, KID,
+  1,000 random pairs of samples and of held-out images (α-GAN's protocol; docs/papers.md); FID, KID,
   IS and precision/recall of every sample once `--config.eval.features.weights` names the FID
   Inception's weights file (the standard protocol scores 10,000 or 50,000: raise
   eval.num_samples and eval.features.num_samples together). One iteration per dispatch: conv

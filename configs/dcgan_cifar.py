@@ -1,6 +1,6 @@
 """DCGAN on CIFAR-10: the GAN baseline of both papers' image experiments.
 
-DCGAN (Radford et al. 2016) as in PAPERS.md §3: logistic discriminator, non-saturating
+DCGAN (Radford et al. 2016) as in docs/papers.md (Baselines): logistic discriminator, non-saturating
 generator, z ~ N(0, I) of 100 dimensions, Adam lr 2e-4, β1 0.5, batch 64. Networks: the DCGAN
 family at width 64 (generator 4x4x256 -> 8x8x128 -> 16x16x64 -> 32x32x3, BatchNorm and ReLU,
 tanh output; discriminator 64 -> 128 -> 256 channels, LeakyReLU 0.2, BatchNorm after the first

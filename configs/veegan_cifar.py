@@ -1,6 +1,6 @@
 """VEEGAN on CIFAR-10 (Srivastava et al. 2017, Section 5.3): Algorithm 1 with conv networks.
 
-The paper does not publish its CIFAR-10 architecture [PAPERS.md §1, open]; we use the DCGAN
+The paper does not publish its CIFAR-10 architecture [docs/papers.md, VEEGAN]; we use the DCGAN
 family of configs/dcgan_cifar.py so VEEGAN and its DCGAN baseline differ only in the method:
 - generator: DCGAN at width 64 on z (100-D) plus VEEGAN's one extra unreconstructed noise input
   (the authors' code, eps_dim = 1, which makes q_γ(x|z) stochastic);

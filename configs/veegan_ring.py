@@ -1,6 +1,6 @@
 """VEEGAN on the 2-D ring of 8 Gaussians (VEEGAN Table 1): the embedded default of launch/main.py.
 
-Networks follow the authors' 2-D notebook [PAPERS.md §1, code]: noise 254 + 1 generator noise,
+Networks follow the authors' 2-D notebook [code; docs/papers.md, VEEGAN]: noise 254 + 1 generator noise,
 generator and reconstructor with two hidden layers of 128 ReLU units, batch 500, Adam β1 0.5,
 lr 1e-3 for the generator and reconstructor. Where the paper's text and the notebook differ we
 follow the text, and one choice is ours; each was measured on this CPU at 10k iterations:

@@ -4,7 +4,7 @@ VEEGAN Table 1's rows.
 The GAN row's generator, critic networks, batch and budget (configs/gan_ring.py, itself
 configs/veegan_ring.py's): 255-D noise, two hidden layers of 128 ReLU units in the generator and
 in the critic (an MLP: no BatchNorm), batch 500, 10k iterations, i.e. 10k generator updates.
-WGAN-GP's own settings are the paper's defaults (Algorithm 1; PAPERS.md §3):
+WGAN-GP's own settings are the paper's defaults (Gulrajani et al. 2017, Algorithm 1):
 - critic loss E[f(G(z))] - E[f(x)] + λ E[(‖∇f(x̂)‖₂ - 1)²] with λ = 10, n_critic = 5 critic
   updates per generator update (so 50k critic updates in all, each on its own draws);
 - Adam with learning rate 1e-4, β = (0, 0.9), for both networks.

@@ -1,6 +1,6 @@
 """An independent Wasserstein critic: how far a generator's samples are from held-out data.
 
-α-GAN's evaluation (Rosca et al. 2017, arXiv 1706.04987; PAPERS.md §2) trains a critic that
+α-GAN's evaluation (Rosca et al. 2017, arXiv 1706.04987; docs/papers.md, α-GAN) trains a critic that
 takes no part in training the generator: a fresh WGAN-GP critic f (Gulrajani et al. 2017,
 arXiv 1704.00028, Algorithm 1; no BatchNorm) learns to separate real training examples x from
 samples G(z) by minimising

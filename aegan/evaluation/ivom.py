@@ -1,7 +1,7 @@
 """Inference via optimisation (IvOM): how closely a generator can reproduce held-out images.
 
 Metz et al. 2017 (Unrolled GAN, arXiv 1611.02163) measure mode coverage by inverting the
-generator; VEEGAN reports it on CIFAR-10 (Srivastava et al. 2017, Table 2; PAPERS.md §1). For
+generator; VEEGAN reports it on CIFAR-10 (Srivastava et al. 2017, Table 2; docs/papers.md, VEEGAN). For
 each held-out image x with D values,
 
     z* = argmin_z ‖x - G(z)‖²,        error(x) = ‖x - G(z*)‖² / D,
@@ -11,7 +11,7 @@ generator can produce images closer to real ones, so it covers more of the data 
 generator cannot reach the modes it misses). Errors are on the data scale ([-1, 1] for images,
 as `eval/recon_mse`; on a [0, 1] pixel scale they would be a quarter of it).
 
-The protocol's free choices are ours [PAPERS.md: open]: `restarts` starting points per image
+The protocol's free choices are ours [the paper does not publish them]: `restarts` starting points per image
 drawn from the method's own noise distribution, `steps` of Adam at `learning_rate` on each
 (every noise input the generator takes is optimised, e.g. VEEGAN's extra generator noise;
 inputs it ignores keep zero gradients and stay put), and the best restart kept. The generator

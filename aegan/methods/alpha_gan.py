@@ -9,7 +9,7 @@ z ~ N(0, I); code discriminator C: z -> logit (1 = prior), an MLP without BatchN
 
 The hybrid objective maximised over θ (generator) and η (encoder) (Rosca et al. 2017, Eq. 8):
     L(θ, η) = E_q[ -λ‖x - G(ẑ)‖₁ + log D(G(ẑ)) / (1 - D(G(ẑ))) + log C(ẑ) / (1 - C(ẑ)) ]
-with log D/(1 - D) the discriminator's logit. The four updates (PAPERS.md §2; the
+with log D/(1 - D) the discriminator's logit. The four updates (docs/papers.md, α-GAN; the
 code-discriminator orientation as corrected after arXiv v1, prior = "real"):
     encoder:        λ‖x - x_rec‖₁ + A(C(ẑ))
     generator:      λ‖x - x_rec‖₁ + A(D(x_rec)) + A(D(x_gen))

@@ -1,6 +1,6 @@
 """A classifier trained by the codebase itself: the digit classifier that counts modes in
-VEEGAN's Stacked-MNIST protocol (PAPERS.md §1: "a pretrained MNIST classifier labels each
-channel"), and the in-repo feature network for FID/KID/Inception score on offline data.
+VEEGAN's Stacked-MNIST protocol (Srivastava et al. 2017: a pretrained MNIST classifier labels
+each channel), and the in-repo feature network for FID/KID/Inception score on offline data.
 
 Network: classifier C: x -> logits over `config.model.num_classes` classes (a conv encoder for
 images, an MLP for vectors; `config.model.classifier`).

@@ -1,4 +1,4 @@
-"""α-GAN's four updates against the losses of PAPERS.md §2 computed by hand from the networks,
+"""α-GAN's four updates against the losses of docs/papers.md (α-GAN) computed by hand from the networks,
 and where each update's gradient goes."""
 
 import jax
