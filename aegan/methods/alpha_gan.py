@@ -20,8 +20,10 @@ or "non_saturating" (-log σ(logit)); λ is `config.loss.reconstruction_weight`;
 over pixels and averaged over the batch.
 
 Phases per iteration: discriminator, code discriminator, then the encoder and generator
-together `config.loss.generator_updates` times, each repeat on fresh data and noise (the paper
-reports several generator/encoder updates per discriminator update help). The encoder and
+together `config.loss.generator_updates` times (the paper reports several generator/encoder
+updates per discriminator update help). Repeat 0 reuses the data and noise the two
+discriminators were just updated on (the train step shares a repeat index's draws between
+phases); each later repeat draws fresh data and noise. The encoder and
 generator update simultaneously from one loss whose gradients are exactly the two losses
 above: the reconstruction's D term sees G(stop_gradient(ẑ)), so the encoder gets no gradient
 from the data discriminator (and C does not depend on θ).

@@ -15,8 +15,9 @@ Phases per iteration, on the same draws of (x, z, ε_G, ε) (Algorithm 1, step 1
      The D term does not depend on F, so the reconstructor follows only the reconstruction
      gradient (step 3) and the generator both (step 4). The generator minimises the raw logit
      (the "log_ratio" form, default) or, as an ablation, a non-saturating/minimax form of it;
-     d is `config.loss.reconstruction`: "gaussian_nll" (−log N(z; F(G(z)), I), the authors'
-     code, default), "l2" or "l1".
+     d is `config.loss.reconstruction` (no default; every config sets it): "l2"
+     (‖z − F(G(z))‖², the paper's Eq. 7, which every config uses), "gaussian_nll"
+     (−log N(z; F(G(z)), I), the authors' code, half of l2 plus a constant) or "l1".
 The authors' code updates the three networks simultaneously from one batch; here the
 discriminator updates first and the generator/reconstructor phase sees the updated D.
 """
