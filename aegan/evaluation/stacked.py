@@ -9,6 +9,8 @@ A classifier labels anything, noise included, so counts can also be restricted t
 whose three channels it labels confidently (max softmax probability ≥ a threshold on each):
 `eval/confident_fraction` says how many those are, and the modes and KL are theirs. (Ours: a
 guard against blurry or blob-like samples "covering" modes; the papers count every sample.)
+With no confident sample their histogram is empty: 0 modes, and a KL that is undefined, NaN
+(null in results.json), never 0, which would read as a perfect match.
 """
 
 import jax
@@ -35,12 +37,14 @@ def stacked_mode_metrics(channel_labels: jax.Array, counted: jax.Array | None = 
                          ) -> dict[str, jax.Array]:
   """`eval/modes` and `eval/mode_kl` of samples whose channels were labelled `channel_labels`
   ([N, 3]); with `counted` ([N] bool), of the counted samples only, and
-  `eval/confident_fraction` = their share."""
+  `eval/confident_fraction` = their share. The KL of no sample at all is NaN."""
   num_modes = NUM_CLASSES**3
   weights = jnp.ones(channel_labels.shape[0]) if counted is None else counted.astype(jnp.float32)
   counts = jnp.zeros(num_modes).at[triple_modes(channel_labels)].add(weights)
-  p = counts / jnp.maximum(jnp.sum(weights), 1.0)
+  total = jnp.sum(weights)
+  p = counts / jnp.maximum(total, 1.0)
   kl = jnp.sum(jnp.where(counts > 0, p * jnp.log(p * num_modes), 0.0))
+  kl = jnp.where(total > 0, kl, jnp.nan)
   metrics = {"eval/modes": jnp.sum(counts > 0), "eval/mode_kl": kl}
   if counted is not None:
     metrics["eval/confident_fraction"] = jnp.mean(weights)

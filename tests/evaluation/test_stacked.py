@@ -50,3 +50,13 @@ def test_only_confidently_labelled_samples_are_counted():
   np.testing.assert_allclose(metrics["eval/confident_fraction"], 0.5)
   np.testing.assert_allclose(metrics["eval/mode_kl"], math.log(1000), rtol=1e-6)
   assert int(stacked_mode_metrics(labels)["eval/modes"]) == 2
+
+
+def test_no_confident_sample_has_no_modes_and_an_undefined_kl():
+  # With nothing counted, the KL of an empty histogram is undefined (NaN), not 0 (a perfect
+  # match); the modes are 0.
+  labels = jnp.array([[1, 2, 3], [4, 5, 6]])
+  metrics = stacked_mode_metrics(labels, jnp.array([False, False]))
+  assert int(metrics["eval/modes"]) == 0
+  assert float(metrics["eval/confident_fraction"]) == 0.0
+  assert math.isnan(float(metrics["eval/mode_kl"]))
