@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from aegan.evaluation.feature_metrics import (frechet_distance, frechet_inception_distance,
+from aegan.evaluation.feature_metrics import (expected_entropy_of_uniform_draws,
+                                              frechet_distance, frechet_inception_distance,
                                               gaussian_statistics, inception_score,
+                                              inception_score_ceiling,
                                               kernel_inception_distance, knn_squared_radii,
                                               polynomial_mmd2_unbiased, precision_recall,
                                               sqrtm_psd, trace_sqrt_product)
@@ -264,3 +266,36 @@ def test_batched_distances_match_one_batch():
   # (float32 expansion vs float64 differences could flip a point on a ball's boundary: allow 1.)
   np.testing.assert_allclose(whole, [coverage(fake64, real64), coverage(real64, fake64)],
                              atol=1.01 / 257)
+
+
+def test_inception_score_ceiling_of_two_draws_over_two_classes_by_hand():
+  # Two draws over two classes: histogram (1, 1) or (2, 0), each with probability ½, so
+  # E[H] = ½ log 2 and the ceiling is exp(½ log 2) = √2.
+  np.testing.assert_allclose(expected_entropy_of_uniform_draws(2, 2), 0.5 * np.log(2), rtol=1e-12)
+  np.testing.assert_allclose(inception_score_ceiling(2, 1, 2), np.sqrt(2), rtol=1e-12)
+  # Splits of uneven size average their ceilings: 5 samples in 2 splits are sizes 2 and 3.
+  np.testing.assert_allclose(inception_score_ceiling(5, 2, 2),
+                             (np.sqrt(2) + np.exp(expected_entropy_of_uniform_draws(3, 2))) / 2)
+  # Three draws over two: (2, 1) w.p. ¾, (3, 0) w.p. ¼: E[H] = ¾ H(⅔, ⅓).
+  np.testing.assert_allclose(expected_entropy_of_uniform_draws(3, 2),
+                             -0.75 * (2 / 3 * np.log(2 / 3) + 1 / 3 * np.log(1 / 3)), rtol=1e-12)
+
+
+def test_stacked_inception_score_ceiling_matches_simulated_perfect_generators():
+  # 1,000 samples per split over 1,000 classes (Stacked-MNIST's protocol): ≈ 564, not 1,000.
+  ceiling = inception_score_ceiling(10_000, 10, 1_000)
+  counts = np.random.default_rng(0).multinomial(1_000, np.full(1_000, 1e-3), size=4_000) / 1_000
+  scores = np.exp(-np.sum(counts * np.log(np.where(counts > 0, counts, 1.0)), axis=1))
+  stderr = scores.std() / np.sqrt(len(scores))
+  assert abs(scores.mean() - ceiling) < 4 * stderr + 0.1  # 0.1: E[exp H] - exp E[H].
+  np.testing.assert_allclose(ceiling, 563.8, atol=0.1)
+
+
+def test_inception_score_of_perfect_samples_reaches_the_ceiling():
+  # One-hot predictions of uniform classes, scored by `inception_score` itself: 300 splits of
+  # 100 samples over 100 classes.
+  classes = np.random.default_rng(1).integers(0, 100, 30_000)
+  score, split_std = inception_score(np.eye(100, dtype=np.float32)[classes], num_splits=300)
+  ceiling = inception_score_ceiling(30_000, 300, 100)
+  assert 56 < ceiling < 57  # Far below K = 100.
+  assert abs(float(score) - ceiling) < 4 * float(split_std) / np.sqrt(300) + 0.2
