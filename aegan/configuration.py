@@ -108,6 +108,8 @@ def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
              f"config.loss.reconstruction_weight must be >= 0, got {config.loss.reconstruction_weight}")
   if config.method == "age":
     _validate_age(config)
+  if config.method in ("veegan", "gan", "ali", "bigan") and "discriminator_updates" in config.loss:
+    _positive_int(config, "loss.discriminator_updates")
   if config.method == "wgan_gp":
     _validate_wgan_gp(config)
   if config.method == "unrolled_gan":

@@ -35,7 +35,9 @@ def as_ali(config: ml_collections.ConfigDict, method: str = "ali") -> ml_collect
   del config.model["reconstructor"]
   config.optimizer.encoder = config.optimizer.reconstructor
   del config.optimizer["reconstructor"]
-  config.loss = ml_collections.ConfigDict(dict(adversarial_form="non_saturating"))
+  config.loss = ml_collections.ConfigDict(dict(
+      adversarial_form="non_saturating",
+      discriminator_updates=config.loss.get_ref("discriminator_updates")))
   return config
 
 

@@ -24,7 +24,7 @@ def dcgan(data: dict, steps: int = 100_000) -> ml_collections.ConfigDict:
           generator=common.conv(64),
           discriminator=common.conv(64),
       ),
-      loss=dict(adversarial_form="non_saturating"),
+      loss=dict(adversarial_form="non_saturating", discriminator_updates=1),
       optimizer=dict(generator=common.adam(2e-4), discriminator=common.adam(2e-4)),
       **common.image_schedule(steps),
   ))

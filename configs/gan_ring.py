@@ -18,7 +18,9 @@ def as_gan(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   del config.model["generator_noise_dim"]
   del config.model["reconstructor"]
   del config.optimizer["reconstructor"]
-  config.loss = ml_collections.ConfigDict(dict(adversarial_form="non_saturating"))
+  config.loss = ml_collections.ConfigDict(dict(
+      adversarial_form="non_saturating",
+      discriminator_updates=config.loss.get_ref("discriminator_updates")))
   return config
 
 

@@ -22,6 +22,9 @@ from configs import common
 
 def get_config() -> ml_collections.ConfigDict:
   steps = ml_collections.FieldReference(10_000)
+  # k discriminator updates per generator update, each on its own draws (1: the paper's
+  # Algorithm 1); the discriminator's schedule counts its k·steps updates.
+  discriminator_updates = ml_collections.FieldReference(1)
   return ml_collections.ConfigDict(dict(
       method="veegan",
       seed=0,
@@ -37,11 +40,13 @@ def get_config() -> ml_collections.ConfigDict:
           adversarial_form="log_ratio",  # the generator minimises the raw logit [paper].
           reconstruction="l2",  # d(z, F(G(z))) = ‖z - F(G(z))‖² [paper, Eq. 7].
           reconstructor_noise_std=1.0,  # p_θ(z|x) = N(F(x), I) [code].
+          discriminator_updates=discriminator_updates,
       ),
       optimizer=dict(
           generator=common.adam(1e-3, schedule="cosine", decay_steps=steps),
           reconstructor=common.adam(1e-3, schedule="cosine", decay_steps=steps),
-          discriminator=common.adam(1e-2, schedule="cosine", decay_steps=steps),
+          discriminator=common.adam(1e-2, schedule="cosine",
+                                    decay_steps=steps * discriminator_updates),
       ),
       **common.schedule(steps=steps, batch_size=500, steps_per_call=100, log_every=500,
                         eval_every=2_000, checkpoint_every=2_000),

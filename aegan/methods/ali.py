@@ -15,6 +15,8 @@ opposite: it labels the generator pairs (z, G(z)) 1.
 
 Phases per iteration, on the same draws of (x, z, ε):
   1. discriminator:          -E[log σ(D(x, ẑ))] - E[log(1 - σ(D(G(z), z)))]
+     `config.loss.discriminator_updates` times (k, default 1), each on its own draws; phase 2
+     then uses the first update's draws (the train step shares a repeat index's draws).
   2. generator and encoder, one loss against the flipped labels (BiGAN: training with the
      labels inverted; ALI's code, ali/bricks.py `compute_losses`), in the form
      `config.loss.adversarial_form`, by default non-saturating as in the ALI authors' code:
@@ -112,7 +114,8 @@ def _make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...],
           "discriminator": (jnp.zeros((1,) + example_shape), jnp.zeros((1, model.latent_dim))),
       },
       phases=(
-          Phase("discriminator", ("discriminator",), discriminator_loss),
+          Phase("discriminator", ("discriminator",), discriminator_loss,
+                repeat=config.loss.get("discriminator_updates", 1)),
           Phase("generator_encoder", ("generator", "encoder"), generator_encoder_loss),
       ),
       sample_noise=sample_noise,

@@ -3,8 +3,11 @@ discriminator and a generator.
 
 Networks: generator G: z -> x, discriminator D: x -> logit (1 = data).
 Phases per iteration:
-  1. discriminator:  -E[log σ(D(x))] - E[log(1 - σ(D(G(z))))]
-  2. generator:      the adversarial term on D(G(z)), non-saturating -E[log σ(D(G(z)))] by
+  1. discriminator, `config.loss.discriminator_updates` times (k, default 1; Goodfellow et al.
+     2014, Algorithm 1), each on its own draws of (x, z):
+                     -E[log σ(D(x))] - E[log(1 - σ(D(G(z))))]
+  2. generator, on the first discriminator update's draws (the train step shares the draws of
+     a repeat index between phases):      the adversarial term on D(G(z)), non-saturating -E[log σ(D(G(z)))] by
                      default (`config.loss.adversarial_form`).
 z ~ N(0, I) of size `config.model.latent_dim`.
 """
@@ -47,7 +50,8 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
           "discriminator": (jnp.zeros((1,) + example_shape),),
       },
       phases=(
-          Phase("discriminator", ("discriminator",), discriminator_loss),
+          Phase("discriminator", ("discriminator",), discriminator_loss,
+                repeat=config.loss.get("discriminator_updates", 1)),
           Phase("generator", ("generator",), generator_loss),
       ),
       sample_noise=sample_noise,

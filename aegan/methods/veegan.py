@@ -10,6 +10,8 @@ Its logit estimates log [q_γ(x|z) p0(z)] / [p_θ(z|x) p(x)].
 
 Phases per iteration, on the same draws of (x, z, ε_G, ε) (Algorithm 1, step 1):
   1. discriminator:  -E[log σ(D(z, G(z)))] - E[log(1 - σ(D(F(x) + σε, x)))]         (step 2)
+     `config.loss.discriminator_updates` times (k, default 1), each on its own draws; phase 2
+     then uses the first update's draws (the train step shares a repeat index's draws).
   2. generator and reconstructor, one loss
          Ô = E[D(z, G(z))] + E[d(z, F(G(z)))]                                      (Eq. 7)
      The D term does not depend on F, so the reconstructor follows only the reconstruction
@@ -87,7 +89,8 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
           "discriminator": (jnp.zeros((1,) + example_shape), jnp.zeros((1, model.latent_dim))),
       },
       phases=(
-          Phase("discriminator", ("discriminator",), discriminator_loss),
+          Phase("discriminator", ("discriminator",), discriminator_loss,
+                repeat=loss_config.get("discriminator_updates", 1)),
           Phase("generator", ("generator", "reconstructor"), generator_reconstructor_loss),
       ),
       sample_noise=sample_noise,

@@ -1,0 +1,75 @@
+"""`config.loss.discriminator_updates`: k discriminator updates per generator update, each on
+its own draws, for VEEGAN, GAN and ALI/BiGAN (the n_critic of WGAN-GP)."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from aegan import configuration, train
+from aegan.methods import Networks
+from aegan.parallel import data_mesh, replicate
+from aegan.sampling import sample_batch
+
+UPDATES = 3
+
+
+def sgd(config, updates: int):
+  config.loss.discriminator_updates = updates
+  for name in config.optimizer:
+    config.optimizer[name] = dict(name="sgd", learning_rate=0.05, momentum=None)
+  return config
+
+
+def by_hand(method, dataset, optimizers, state, batch_size):
+  """One iteration unrolled: k discriminator SGD steps, step r on the draws of
+  fold_in(fold_in(key, step 0), r), then the generator phase on repeat 0's draws."""
+  key, params, opt_state = jax.device_get((state.key, state.params, state.opt_state))
+  step_key = jax.random.fold_in(key, 0)
+  batches = [sample_batch(method, dataset, {}, jax.random.fold_in(step_key, r), jnp.arange(batch_size))
+             for r in range(UPDATES)]
+  discriminator, generator = method.phases
+  for batch in batches:
+    grads = jax.grad(lambda p, batch=batch: discriminator.loss(
+        Networks(method.networks, p, {}, True), batch)[0])(params)
+    updates, opt_state["discriminator"] = optimizers["discriminator"].update(
+        grads["discriminator"], opt_state["discriminator"], params["discriminator"])
+    params["discriminator"] = optax.apply_updates(params["discriminator"], updates)
+  grads = jax.grad(lambda p: generator.loss(Networks(method.networks, p, {}, True), batches[0])[0])(params)
+  for name in generator.updates:
+    updates, opt_state[name] = optimizers[name].update(grads[name], opt_state[name], params[name])
+    params[name] = optax.apply_updates(params[name], updates)
+  return params
+
+
+@pytest.mark.parametrize("config_name", ["tiny_veegan", "tiny_gan", "tiny_ali"])
+def test_k_discriminator_updates_match_the_hand_unrolled_iteration(config_name, request):
+  """On 4 devices, one iteration of the step equals k explicit discriminator SGD steps on
+  fresh draws followed by one generator step."""
+  config = sgd(request.getfixturevalue(config_name), UPDATES)
+  mesh = data_mesh()
+  method, dataset, optimizers = train.build(config)
+  assert [phase.repeat for phase in method.phases] == [UPDATES, 1]
+  initial = jax.device_get(train.init_state(method, optimizers, config.seed))
+  update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size, 1)
+  state, _ = update(replicate(initial, mesh), {})
+  expected = by_hand(method, dataset, optimizers, initial, config.train.batch_size)
+  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6),
+               jax.device_get(state.params), expected)
+
+
+
+def test_discriminator_updates_must_be_positive(tiny_gan):
+  tiny_gan.loss.discriminator_updates = 0
+  with pytest.raises(configuration.ConfigError, match="config.loss.discriminator_updates must be a positive integer, got 0"):
+    configuration.validate(tiny_gan, 1)
+
+
+def test_the_discriminator_schedule_counts_its_updates():
+  from configs import ali_ring, gan_ring, veegan_ring  # pylint: disable=import-outside-toplevel
+  for module in (veegan_ring, gan_ring, ali_ring):
+    config = module.get_config()
+    config.train.steps, config.loss.discriminator_updates = 2000, 4
+    assert config.optimizer.discriminator.decay_steps == 8000
+    assert config.optimizer.generator.decay_steps == 2000
