@@ -66,12 +66,19 @@ Loss = Callable[[Networks, Batch], tuple[jax.Array, dict[str, jax.Array]]]
 
 @dataclasses.dataclass(frozen=True)
 class Phase:
-  """One update of an iteration: `updates` follow the gradient of `loss`, `repeat` times."""
+  """One update of an iteration: `updates` follow the gradient of `loss`, `repeat` times.
+
+  `from_iteration_start`: the loss sees every network as the iteration began (parameters,
+  BatchNorm statistics, optimizer states), not as the earlier phases of this iteration left
+  them; with the phases before it, a simultaneous update (Unrolled GAN: Metz et al. 2017,
+  Section 2.2, updates θ_G and θ_D from the same θ_D).
+  """
 
   name: str
   updates: tuple[str, ...]
   loss: Loss
   repeat: int = 1
+  from_iteration_start: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

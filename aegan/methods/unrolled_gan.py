@@ -2,9 +2,11 @@
 against the discriminator as it will be after K more updates, differentiating through them.
 
 Networks: generator G: z -> x, discriminator D: x -> logit (1 = data), as in `aegan.methods.gan`.
-Phases per iteration:
+Phases per iteration, a simultaneous update of both networks from the iteration's (θ_G, θ_D):
   1. discriminator:  L_D(θ_D) = -E[log σ(D(x))] - E[log(1 - σ(D(G(z))))]   (the plain GAN's)
-  2. generator:      L_G = A(D(G(z); θ_D^K)), with
+  2. generator, from the discriminator and its optimizer state as the iteration began
+     (`Phase.from_iteration_start`), not as phase 1 left them:
+                     L_G = A(D(G(z); θ_D^K)), with
          θ_D^0 = θ_D, s^0 = s,   (θ_D^{k+1}, s^{k+1}) = U(∇_{θ_D} L_D(θ_D^k; θ_G), θ_D^k, s^k),   k < K,
      U the discriminator's optimizer step from its state s, A the adversarial form (`config.loss.adversarial_form`, non-saturating by default) and
      K = `config.loss.unrolling_steps` (Metz et al. 2017, Eqs. 6-7). The gradient follows
@@ -13,10 +15,20 @@ Phases per iteration:
      unroll is a `jax.lax.scan` inside the generator's loss. K = 0 is exactly the plain GAN's
      generator loss.
 
+Why simultaneous: Metz et al.'s update rules (Section 2.2) are θ_G ← θ_G - η dL_G(θ_G, θ_D)/dθ_G
+and θ_D ← θ_D - η dL_D(θ_G, θ_D)/dθ_D, both from the same (θ_G, θ_D), and their code runs the two
+updates as one grouped step. Phase 1 first and phase 2 from the iteration's start gives exactly
+that: the discriminator's update sees the generator not yet updated, and the generator's unroll
+starts from the θ_D and state that the discriminator's update also started from, so its first
+unrolled step is that very update (the same batch, as below) and θ_D^K is K updates ahead of
+the iteration's θ_D. (Running the discriminator first from the updated θ_D made θ_D^K K + 1
+updates ahead; running the generator phase first instead would make the discriminator's update
+see the updated generator.)
+
 The unroll, as in Metz et al.'s code: each unrolled step is the discriminator's own optimizer
-(`config.optimizer.discriminator`, Adam for every config here), continuing from its current
-state (`nets.opt_state["discriminator"]`: moments, step count and so the learning-rate
-schedule), exactly the update the next discriminator phase would make if it saw this batch.
+(`config.optimizer.discriminator`, Adam for every config here), continuing from its state
+as the iteration began (`nets.opt_state["discriminator"]`: moments, step count and so the
+learning-rate schedule); the first unrolled step is this iteration's discriminator update.
 The gradient goes through the moments too. Choices, ours:
 - Adam's denominator in the unroll is √(v̂ + ε_root) + ε with ε_root = `UNROLL_EPS_ROOT`
   (1e-16; the real update has ε_root = 0): where a unit's gradient has been exactly zero so
@@ -108,5 +120,5 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
     return loss, {"generator_loss": loss}
 
   discriminator_phase, _ = gan_method.phases
-  return dataclasses.replace(
-      gan_method, phases=(discriminator_phase, Phase("generator", ("generator",), generator_loss)))
+  generator_phase = Phase("generator", ("generator",), generator_loss, from_iteration_start=True)
+  return dataclasses.replace(gan_method, phases=(discriminator_phase, generator_phase))

@@ -9,9 +9,11 @@ import numpy as np
 import optax
 import pytest
 
-from aegan import configuration, losses
+from aegan import configuration, losses, train
 from aegan.configuration import ConfigError
 from aegan.methods import Networks, init_variables, make_method
+from aegan.parallel import data_mesh, replicate
+from aegan.sampling import sample_batch
 from aegan.methods.unrolled_gan import unrolled_discriminator_params, unrolling_optimizer
 from aegan.optimizers import make_optimizer
 from configs import unrolled_gan_1200d, unrolled_gan_grid, unrolled_gan_ring
@@ -197,6 +199,42 @@ def test_generator_gradient_matches_forward_mode_and_finite_differences(tiny_unr
   shifted = lambda s: jax.tree.map(lambda p, d: p + s * d, params["generator"], direction)
   numeric = (loss_fn(shifted(step)) - loss_fn(shifted(-step))) / (2 * step)
   np.testing.assert_allclose(reverse, numeric, rtol=1e-2)
+
+
+def test_one_iteration_updates_both_networks_from_the_same_discriminator(tiny_unrolled_gan):
+  """Metz et al.'s simultaneous update, by hand, against one iteration of the train step (both
+  optimizers plain gradient descent, so an update is -lr · gradient): the discriminator steps
+  on the not yet updated generator, and the generator's gradient is taken through K = 2
+  unrolled steps from the discriminator as the iteration began, the first of which is the
+  discriminator's own update. Before the fix the unroll started from the updated θ_D."""
+  config = with_sgd_discriminator(config_with(tiny_unrolled_gan, unrolling_steps=2), 0.5)
+  config.optimizer.generator = ml_collections.ConfigDict(dict(name="sgd", learning_rate=0.1))
+  method, dataset, optimizers = train.build(config)
+  mesh = data_mesh(jax.devices()[:1])
+  update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size, 1)
+  state = replicate(train.init_state(method, optimizers, config.seed), mesh)
+  key, params = jax.device_get((state.key, state.params))
+  batch = sample_batch(method, dataset, {}, jax.random.fold_in(jax.random.fold_in(key, 0), 0),
+                       jnp.arange(config.train.batch_size))
+  generate = lambda g: method.networks["generator"].apply({"params": g}, batch["z"])
+  d_grad = jax.grad(discriminator_loss_by_hand, argnums=1)
+
+  def unrolled_generator_loss(g):
+    x_fake, d = generate(g), params["discriminator"]
+    for _ in range(2):
+      d = jax.tree.map(lambda p, grad: p - 0.5 * grad, d, d_grad(method, d, batch["x"], x_fake))
+    logits = method.networks["discriminator"].apply({"params": d}, x_fake)
+    return jnp.mean(jax.nn.softplus(-logits))
+
+  expected_generator = jax.tree.map(lambda p, grad: p - 0.1 * grad, params["generator"],
+                                    jax.grad(unrolled_generator_loss)(params["generator"]))
+  expected_discriminator = jax.tree.map(
+      lambda p, grad: p - 0.5 * grad, params["discriminator"],
+      d_grad(method, params["discriminator"], batch["x"], generate(params["generator"])))
+  new_state, _ = update(state, {})
+  close = lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+  jax.tree.map(close, jax.device_get(new_state.params["generator"]), expected_generator)
+  jax.tree.map(close, jax.device_get(new_state.params["discriminator"]), expected_discriminator)
 
 
 def test_negative_unrolling_steps_are_refused(tiny_unrolled_gan):
