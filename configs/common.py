@@ -42,10 +42,10 @@ def schedule(steps: int | ml_collections.FieldReference, batch_size: int, steps_
              data_placement: str = "device", num_seeds: int = 1) -> dict:
   """The run-length sections: train, eval (VEEGAN's protocol: 2,500 samples, 3 std) and
   checkpoint. Cadences must be multiples of steps_per_call. `num_seeds` > 1 trains seeds
-  seed, seed + 1, ... side by side in one process, vmapped (README, Seeds). `data_placement`: "device" keeps
+  seed, seed + 1, ... side by side in one process, vmapped (docs/scaling.md). `data_placement`: "device" keeps
   the training split on every device, drawn inside the step; "host" streams each call's
   records from the host (image sets with one record per example: cifar10, mnist, celeb_a,
-  digits), for sets that should not occupy device memory (README, Images). `nonfinite`: what
+  digits), for sets that should not occupy device memory (docs/data.md). `nonfinite`: what
   a NaN or infinity in a loss, metric or gradient norm does, "stop" the run or "skip" the
   update (aegan/nonfinite.py)."""
   return dict(
@@ -61,7 +61,7 @@ def conv(width: int, batch_norm: bool = True, **fields) -> dict:
   """A DCGAN-family conv network (aegan/models/conv.py): channels width, 2·width, 4·width, ...
   at each x2 resolution step. Upsampling is sub-pixel conv by default, the fastest measured on
   XLA:CPU (3.9x transposed conv's speed at 32x32); downsampling DCGAN's strided conv, whose
-  gradient is not slow there (README, Performance)."""
+  gradient is not slow there (docs/performance.md)."""
   return dict(kind="conv", width=width, batch_norm=batch_norm, **fields)
 
 
@@ -88,10 +88,10 @@ def independent_critic(model: dict, steps: int = 1_000, num_train: int = 10_000,
 def ivom(num_images: int = 256, steps: int = 200, restarts: int = 2, learning_rate: float = 0.1,
          steps_per_call: int = 1, final_only: bool = False) -> dict:
   """`eval.ivom`, VEEGAN's inference via optimisation (aegan/evaluation/ivom.py): `restarts`
-  Adam runs of `steps` at `learning_rate` per held-out image, the best kept [ours; the
-  paper does not publish them]; at every evaluation, or only the final one. On stacked_digits (VEEGAN, 6,340
-  iterations, 256 images, 2 restarts) the mean error was 0.0395 after 100 steps at 0.05, 0.0368
-  after 200, 0.0364 after 400, and 0.0364 after 200 at 0.1: converged."""
+  Adam runs of `steps` at `learning_rate` per held-out image, the best kept [ours; the paper
+  does not publish them]; at every evaluation, or only the final one. On stacked_digits
+  (VEEGAN, 6,340 iterations, 256 images, 2 restarts) the mean error was 0.0395 after 100 steps
+  at 0.05, 0.0368 after 200, 0.0364 after 400, and 0.0364 after 200 at 0.1: converged."""
   return dict(num_images=num_images, steps=steps, restarts=restarts,
               learning_rate=learning_rate, steps_per_call=steps_per_call, final_only=final_only)
 
@@ -195,7 +195,7 @@ def at_stacked_digits_scale(config: ml_collections.ConfigDict) -> ml_collections
   1e-3: at WGAN-GP's 1e-4 the distance was still rising steeply after 1,000 steps; at 1e-3 it
   rises slowly by then, 2.85 -> 3.20 from 1,000 to 2,000 steps on VEEGAN, while two held-out
   halves of real data stay within 0.04 of 0) and runs IvOM (256
-  held-out images, 2 restarts, 200 steps at 0.1). On the trained VEEGAN of the README's table,
+  held-out images, 2 restarts, 200 steps at 0.1). On the trained VEEGAN of docs/results.md's table,
   with other jobs sharing the 2-core CPU, they added 25 s and 12 s to the final evaluation
   (compiling included; 14 s and 9 s once compiled) next to 12 s for the rest of it: too slow
   for the periodic evaluations."""

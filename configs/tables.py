@@ -7,7 +7,7 @@ Each cell (method, data) trains `configs/<method>_<data>.py`.
 # VEEGAN Table 1 [Srivastava et al. 2017, Table 1]: method -> data -> (modes, % high quality). Rows without a
 # paper number (our extra baselines) print "-". `budgets`: named alternatives to the configs'
 # own iterations, per column; "short" runs the paper's four rows x 5 seeds in a fraction of
-# the time, at a cost in quality (README, Results: measured time and quality).
+# the time, at a cost in quality (docs/results.md: measured time and quality).
 TABLES = {
     "veegan1": dict(
         datasets=("ring", "grid", "1200d"),

@@ -23,9 +23,9 @@ after every cell, so an interrupted table keeps the cells it finished.
 `--jobs=N` trains N cells at a time, each in a fresh process (spawned, so no JAX state is
 shared; on a GPU each process gets 0.9/N of its memory unless XLA_PYTHON_CLIENT_MEM_FRACTION
 is set). A cell's small networks leave a GPU mostly idle, so cells overlap well there: the
-whole table with every method took 6.5 min on one H200 as eight processes at once (README,
-Results). On the 2-core CPU one cell already keeps both cores busy: two at a time took 236 s
-where one after the other took 242 s (README).
+whole table with every method took 6.5 min on one H200 as eight processes at once
+(docs/results.md). On the 2-core CPU one cell already keeps both cores busy: two at a time took 236 s
+where one after the other took 242 s (docs/results.md).
 """
 
 import concurrent.futures

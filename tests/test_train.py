@@ -136,7 +136,7 @@ def test_gradients_are_the_global_batch_gradient_on_any_device_count(request, co
 
 def test_the_same_config_and_seed_run_twice_are_bitwise_identical(tiny_gan, tmp_path):
   """Determinism on one machine and device count: metrics, results and every bit of the final
-  state (parameters, optimizer states, key) are equal (README, Determinism)."""
+  state (parameters, optimizer states, key) are equal (docs/workdir.md, Determinism)."""
   config = tiny_gan
   config.train.update(steps=200, steps_per_call=50, log_every=50)
   config.eval.every = config.checkpoint.every = 100

@@ -86,7 +86,7 @@ def mixture_1200d(num_modes: int = 10, dim: int = 1200, subspace_dim: int = 700,
   VEEGAN 1200-D set as constructed in the module docstring. `subspace` picks the reading of
   "Gaussians of dimension 700 embedded in 1200 dimensions":
     "per_mode"  each mode varies in its own coordinates, means ~ N(0, spread² I) in all `dim`
-                (the default, as measured in the README);
+                (the default, as measured in docs/results.md);
     "shared"    a mixture in one `subspace_dim`-D space embedded in `dim`: every mode varies in
                 the same coordinates and the means ~ N(0, spread² I) lie in them (0 elsewhere).
   """
