@@ -27,8 +27,15 @@ def data_parallel(per_device: Callable, mesh: Mesh, in_specs=PartitionSpec()) ->
   Inside `per_device`, `jax.lax.axis_index(DATA_AXIS)` says which shard of the global batch
   this device owns and `jax.lax.pmean(..., DATA_AXIS)` averages across devices; its outputs
   must be the same on every device (pmean'd), as pmap-style code makes them.
+
+  check_vma=True (shard_map's default, pinned here): the train step's gradients depend on it.
+  With it, shard_map tracks which values vary over devices, so the gradient of a pmean'd loss
+  with respect to the replicated parameters is summed over devices, the global batch's
+  gradient; with check_vma=False the same code returns one device's gradient of its own shard
+  (tests/test_parallel.py).
   """
-  return jax.shard_map(per_device, mesh=mesh, in_specs=in_specs, out_specs=PartitionSpec())
+  return jax.shard_map(per_device, mesh=mesh, in_specs=in_specs, out_specs=PartitionSpec(),
+                       check_vma=True)
 
 
 def data_axis_if_mapped() -> str | None:

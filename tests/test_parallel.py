@@ -1,10 +1,18 @@
-"""Data-parallel helpers: repeated calls of a program with collectives on several simulated CPU
+"""Data-parallel helpers: the mapped gradient of a pmean'd loss is the global batch's (shard_map's
+check_vma=True), and repeated calls of a program with collectives on several simulated CPU
 devices complete when each call is waited for (XLA:CPU aborts when such executions overlap)."""
 
 import os
 import subprocess
 import sys
 import textwrap
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec
+
+from aegan.parallel import DATA_AXIS, data_mesh, data_parallel
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -27,3 +35,25 @@ def test_many_calls_with_collectives_on_cpu_devices_complete():
                           env=dict(os.environ, JAX_NUM_CPU_DEVICES="2"), timeout=300, check=False)
   assert result.returncode == 0, result.stderr[-2000:]
   assert float(result.stdout) == 2.0  # x -> x/2 + 1 converges to 2.
+
+
+def test_data_parallel_gradient_is_the_global_batch_gradient_only_with_check_vma():
+  # Least squares, L(w) = mean((x·w - y)²), gradient 2/N Σ (x·w - y) x, by hand in numpy; the
+  # 4 devices hold 2 examples each, and each differentiates the pmean of its shard's loss, as
+  # the train step does.
+  x = np.arange(16.0, dtype=np.float32).reshape(8, 2) / 10
+  y, w = np.arange(8.0, dtype=np.float32), np.array([0.5, -1.0], np.float32)
+  gradient = lambda x, y: 2 * (x @ w - y) @ x / len(y)
+
+  def per_device(w, x, y):
+    return jax.grad(lambda w: jax.lax.pmean(jnp.mean((x @ w - y) ** 2), DATA_AXIS))(w)
+
+  mesh = data_mesh(jax.devices()[:4])
+  sharded = [jax.device_put(a, NamedSharding(mesh, PartitionSpec(DATA_AXIS))) for a in (x, y)]
+  in_specs = (PartitionSpec(), PartitionSpec(DATA_AXIS), PartitionSpec(DATA_AXIS))
+  mapped = jax.jit(data_parallel(per_device, mesh, in_specs))(w, *sharded)
+  np.testing.assert_allclose(mapped, gradient(x, y), rtol=1e-5)  # [-7.84, -8.63]
+  unchecked = jax.jit(jax.shard_map(per_device, mesh=mesh, in_specs=in_specs,
+                                    out_specs=PartitionSpec(), check_vma=False))(w, *sharded)
+  np.testing.assert_allclose(unchecked, gradient(x[:2], y[:2]), rtol=1e-5)  # Device 0's shard.
+  assert not np.allclose(unchecked, mapped)
