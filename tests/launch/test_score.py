@@ -1,0 +1,221 @@
+"""launch/score.py: a run's own samples/final.npz scores bitwise as its final evaluation did
+(ring with two vmapped seeds, grid by data name alone, stacked_digits with a classifier run:
+mode counts, MS-SSIM next to held-out data, FID/KID/IS/precision-recall), and each bad input is
+one error line, exit status 2, nothing compiled and nothing written."""
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+
+from aegan import train
+from aegan.evaluation.scoring import GENERATOR_MEASURES
+from configs import classifier_digits, veegan_grid, veegan_ring, veegan_stacked_digits
+from tests.conftest import tiny
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCORE = os.path.join(REPO, "launch", "score.py")
+_spec = importlib.util.spec_from_file_location("score", SCORE)
+score = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(score)
+
+
+
+def from_samples(results: dict) -> dict:
+  """The metrics of results.json that samples give: every `eval/` one but the critic's, IvOM's
+  and the reconstruction errors (and their seeds', standard deviations and errors)."""
+  return {name: value for name, value in results.items() if name.startswith("eval/")
+          and not name.split("/")[-1].startswith(("critic_distance", "ivom", "recon_"))}
+
+
+def trained(config, workdir) -> dict:
+  train.train_and_evaluate(config, str(workdir))
+  with open(workdir / "results.json") as f:
+    return json.load(f)
+
+
+def scored(capsys, *args) -> dict:
+  assert score.main(list(args)) == 0, capsys.readouterr().err
+  workdir = [arg.split("=", 1)[1] for arg in args if arg.startswith("--workdir=")][0]
+  with open(os.path.join(workdir, "results.json")) as f:
+    return json.load(f)
+
+
+@pytest.fixture(scope="module")
+def ring_run(tmp_path_factory):
+  """configs/veegan_ring.py, tiny, two vmapped seeds: final.npz is [2, 256, 2]."""
+  config = tiny(veegan_ring.get_config())
+  config.train.num_seeds = 2
+  workdir = tmp_path_factory.mktemp("ring")
+  return workdir, trained(config, workdir)
+
+
+@pytest.fixture(scope="module")
+def classifier_run(tmp_path_factory) -> str:
+  """configs/classifier_digits.py for 20 iterations: a poor classifier, enough to label."""
+  config = classifier_digits.get_config()
+  config.train.update(steps=20, log_every=20)
+  config.eval.update(every=20, num_samples=200)
+  config.checkpoint.every = 20
+  workdir = tmp_path_factory.mktemp("classifier")
+  train.train_and_evaluate(config, str(workdir))
+  return str(workdir)
+
+
+def test_ring_seeds_score_bitwise_as_the_run_evaluated_them(ring_run, tmp_path, capsys):
+  workdir, results = ring_run
+  samples = workdir / "samples" / "final.npz"
+  assert np.load(samples)["x"].shape == (2, 256, 2)
+  out = scored(capsys, f"--run={workdir}", f"--samples={samples}", f"--workdir={tmp_path}")
+  expected = from_samples(results)
+  assert "eval/seed1/modes" in expected and "eval/mode_kl_std" in expected
+  assert {k: out[k] for k in expected} == expected  # Bitwise: == on the floats.
+  assert out["num_seeds"] == 2 and out["num_samples"] == 256
+  assert out["not_computed"] == GENERATOR_MEASURES
+  summary = (tmp_path / "summary.md").read_text()
+  assert "| eval/modes |" in summary and "eval/ivom" in summary  # Listed as not computed.
+
+
+def test_grid_samples_score_by_the_data_name_alone(tmp_path, capsys):
+  config = tiny(veegan_grid.get_config())
+  run_dir = tmp_path / "run"
+  results = trained(config, run_dir)
+  out = scored(capsys, "--data=grid", f"--samples={run_dir / 'samples' / 'final.npz'}",
+               "--num_samples=256", f"--workdir={tmp_path / 'score'}")
+  expected = from_samples(results)
+  assert set(expected) == {"eval/modes", "eval/hq_fraction", "eval/mode_kl"}
+  assert {k: out[k] for k in expected} == expected
+  assert out["protocol"] == "configs/veegan_grid.py"
+
+
+def test_stacked_digits_score_bitwise_with_a_classifier(classifier_run, tmp_path, capsys):
+  config = tiny(veegan_stacked_digits.get_config(), steps=2, steps_per_call=1)
+  for name in ("generator", "reconstructor", "discriminator"):
+    config.model[name].width = 8
+  del config.eval["critic"], config.eval["ivom"]
+  config.eval.update(num_samples=256, ms_ssim_pairs=20)
+  config.eval.classifier.workdir = classifier_run
+  config.eval.features.update(workdir=classifier_run, num_samples=256, num_real=256,
+                              kid_subset_size=128)
+  run_dir = tmp_path / "run"
+  results = trained(config, run_dir)
+  out = scored(capsys, f"--run={run_dir}", f"--samples={run_dir / 'samples' / 'final.npz'}",
+               f"--workdir={tmp_path / 'score'}")
+  expected = from_samples(results)
+  for name in ("modes", "confident_mode_kl", "ms_ssim", "ms_ssim_real_stderr", "fid", "kid",
+               "inception_score", "precision", "recall"):
+    assert f"eval/{name}" in expected
+  assert {k: out[k] for k in expected} == expected
+  assert out["feature_network"] == results["feature_network"]
+
+
+def _npz(path, x=None, **arrays):
+  np.savez(path, **({} if x is None else {"x": x}), **arrays)
+  return path
+
+
+def _text(path):
+  path.write_text("not an archive")
+  return path
+
+
+def _npy(path):
+  np.save(path, RING)
+  return path
+
+
+RING = np.random.default_rng(0).standard_normal((3000, 2)).astype(np.float32)
+IMAGES = np.zeros((300, 16, 16, 3), np.uint8)
+
+
+def _bad(x):
+  return lambda tmp_path: [f"--samples={_npz(tmp_path / 's.npz', x)}", "--data=ring"]
+
+
+def _bad_image(x, *flags):
+  return lambda tmp_path: [f"--samples={_npz(tmp_path / 's.npz', x)}", "--data=stacked_digits",
+                           "--num_samples=200", *flags]
+
+
+CASES = [
+    ("missing file", lambda tmp_path: [f"--samples={tmp_path / 'none.npz'}", "--data=ring"],
+     r"error: --samples=.*none\.npz: no such file$"),
+    ("not an npz", lambda tmp_path: [f"--samples={_text(tmp_path / 's.npz')}", "--data=ring"],
+     r"error: cannot read --samples=.*\.npz as \.npz"),
+    ("an npy", lambda tmp_path: [f"--samples={_npy(tmp_path / 's.npy')}", "--data=ring"],
+     r"error: --samples=.*\.npy is a \.npy array, not an \.npz holding `x`"),
+    ("no x array", lambda tmp_path: [f"--samples={_npz(tmp_path / 's.npz', samples=RING)}",
+                                     "--data=ring"], r"error: .* has no array `x` \(it holds samples\)"),
+    ("unknown data", lambda tmp_path: [f"--samples={_npz(tmp_path / 's.npz', RING)}", "--data=rings"],
+     r"error: --data=rings: unknown; choose one of ring, grid, "),
+    ("no data", lambda tmp_path: [f"--samples={_npz(tmp_path / 's.npz', RING)}"],
+     r"error: name the data set with --data"),
+    ("unknown flag", lambda tmp_path: ["--samples=x.npz", "--data=ring", "--num_sample=3"],
+     r"error: unrecognized arguments: --num_sample=3"),
+    ("vectors of another dimension", _bad(np.zeros((3000, 3), np.float32)),
+     r"error: x has shape \(3000, 3\): ring samples are float vectors \[N, 2\]"),
+    ("images for a mixture", _bad(IMAGES), r"error: x has shape \(300, 16, 16, 3\)"),
+    ("integer vectors", _bad(RING.astype(np.int64)), r"error: x is int64: ring samples are float"),
+    ("NaN", _bad(np.where(np.arange(3000)[:, None] == 7, np.nan, RING)),
+     r"error: x holds 2 NaN values"),
+    ("infinity", _bad(np.where(np.arange(3000)[:, None] == 7, np.inf, RING)),
+     r"error: x holds 2 infinite values"),
+    ("beyond float32", _bad(RING.astype(np.float64) * 1e300), r"error: x holds values up to .* beyond float32"),
+    ("too few samples", _bad(RING[:100]),
+     r"error: x holds 100 samples: the ring protocol scores 2500 \(--num_samples lowers it"),
+    ("too few per seed", _bad(np.stack([RING[:2000]] * 2)), r"error: x holds 2000 samples per seed"),
+    ("float images", _bad_image(IMAGES.astype(np.float32)), r"error: x is float32: stacked_digits"
+     r" samples are uint8 pixels 0\.\.255 \(from \[-1, 1\]"),
+    ("pixels out of range", _bad_image(IMAGES.astype(np.int16) + 256),
+     r"error: x holds values from 256 to 256: stacked_digits samples are pixels 0\.\.255"),
+    ("images of another size", _bad_image(np.zeros((300, 28, 28, 3), np.uint8)),
+     r"error: x has shape \(300, 28, 28, 3\): stacked_digits samples are uint8 images \[N, 16, 16, 3\]"),
+    ("too few for the feature metrics", _bad_image(IMAGES, "--num_samples=3",
+                                                   "--classifier_workdir=runs/none"),
+     r"error: 3 samples for the feature metrics: .* need at least 10$"),
+    ("no classifier run", _bad_image(IMAGES, "--classifier_workdir=/nonexistent"),
+     r"error: eval.classifier.workdir=/nonexistent holds no finished classifier run"),
+    ("a classifier for a mixture", lambda tmp_path: [
+        f"--samples={_npz(tmp_path / 's.npz', RING)}", "--data=ring", "--classifier_workdir=x"],
+     r"error: --classifier_workdir: ring samples are scored without a feature network"),
+    ("no run", lambda tmp_path: [f"--samples={_npz(tmp_path / 's.npz', RING)}", f"--run={tmp_path}"],
+     r"error: --run=.* holds no run \(no config\.json\)"),
+]
+
+
+@pytest.mark.parametrize("setup, expected", [case[1:] for case in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_is_one_error_line_exit_2_before_any_compile(setup, expected, tmp_path, capsys):
+  args = setup(tmp_path)
+  compiles = []
+  listener = lambda event, duration, **kwargs: compiles.append(event)  # noqa: E731
+  jax.monitoring.register_event_duration_secs_listener(listener)
+  try:
+    status = score.main([*args, f"--workdir={tmp_path / 'out'}"])
+  finally:
+    jax.monitoring.unregister_event_duration_listener(listener)
+  err = capsys.readouterr().err
+  assert status == 2
+  assert len(err.splitlines()) == 1 and re.match(expected, err.strip()), err
+  assert "/jax/core/compile/backend_compile_duration" not in compiles
+  assert not (tmp_path / "out").exists()
+
+
+def test_the_command_line_scores_and_fails_in_one_line(ring_run, tmp_path):
+  workdir, results = ring_run
+  env = dict(os.environ, JAX_NUM_CPU_DEVICES="4")
+  command = [sys.executable, SCORE, f"--run={workdir}", f"--workdir={tmp_path}",
+             f"--samples={workdir / 'samples' / 'final.npz'}"]
+  done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+  assert done.returncode == 0, done.stderr
+  assert "| eval/modes |" in done.stdout
+  with open(tmp_path / "results.json") as f:
+    assert json.load(f)["eval/hq_fraction"] == results["eval/hq_fraction"]
+  done = subprocess.run([*command[:-1], "--samples=missing.npz"], env=env, capture_output=True,
+                        text=True, timeout=300, check=False)
+  assert done.returncode == 2 and done.stderr == "error: --samples=missing.npz: no such file\n"
