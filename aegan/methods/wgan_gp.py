@@ -4,8 +4,8 @@ a critic trained toward the Kantorovich-Rubinstein dual of W1 with a gradient pe
 Networks: generator G: z -> x; critic f: x -> unbounded score (the `discriminator` network
 and config section, so configs and plots treat it like a GAN's discriminator). The critic has
 no BatchNorm: the penalty is on each example's own input gradient, which BatchNorm's coupling of
-the batch would change (Gulrajani et al. 2017, Section 4). MLP critics have none; a conv critic
-must set `batch_norm = False`, and one that does not is refused.
+the batch would change (Gulrajani et al. 2017, Section 4). An MLP critic has none unless asked; a
+conv critic must set `batch_norm = False`; one with BatchNorm is refused.
 
 Phases per iteration (Algorithm 1):
   1. critic, `config.loss.critic_updates` times (n_critic = 5), each on its own draws:
@@ -28,9 +28,9 @@ from aegan.methods.base import Batch, Method, Networks, Phase
 
 def critic_has_batch_norm(config: ml_collections.ConfigDict) -> bool:
   """Whether `config.model.discriminator` builds a critic with BatchNorm (a conv network's
-  default), which WGAN-GP's per-example gradient penalty rules out."""
+  default, an MLP's option), which WGAN-GP's per-example gradient penalty rules out."""
   critic = config.model.discriminator
-  return critic.get("kind", "mlp") == "conv" and critic.get("batch_norm", True)
+  return critic.get("batch_norm", critic.get("kind", "mlp") == "conv")
 
 
 def interpolate(real: jax.Array, fake: jax.Array, weights: jax.Array) -> jax.Array:

@@ -1,6 +1,7 @@
 """flax.linen networks used by the methods, and the factories that build them from a config.
 
-A network's config section names its `kind`: "mlp" (default; fields `hidden`, `activation`)
+A network's config section names its `kind`: "mlp" (default; fields `hidden`, `activation`,
+optionally `batch_norm`)
 for vector data and codes, or "conv" (fields `width`, `batch_norm`, and `upsample` for a
 generator or `downsample` for image-reading networks) for the DCGAN family in
 `aegan.models.conv`. Every network computes in `compute_dtype` with float32 parameters and
@@ -28,12 +29,18 @@ def _conv_fields(config: ml_collections.ConfigDict, *names: str) -> dict[str, An
   return dict(fields, batch_norm_axis=DATA_AXIS)
 
 
+def _mlp_fields(config: ml_collections.ConfigDict) -> dict[str, Any]:
+  """An MLP section's optional `batch_norm` (default off), synchronised over the data axis."""
+  return dict(batch_norm=config.get("batch_norm", False), batch_norm_axis=DATA_AXIS)
+
+
 def make_generator(config: ml_collections.ConfigDict, example_shape: tuple[int, ...], dtype):
   """noise inputs -> [B, *example_shape] data."""
   if config.get("kind", "mlp") == "conv":
     return ConvGenerator(output_shape=tuple(example_shape), dtype=dtype,
                          **_conv_fields(config, "upsample"))
-  return MLP(config.hidden, math.prod(example_shape), config.activation, dtype)
+  return MLP(config.hidden, math.prod(example_shape), config.activation, dtype,
+             **_mlp_fields(config))
 
 
 def make_encoder(config: ml_collections.ConfigDict, output_dim: int, dtype):
@@ -41,14 +48,14 @@ def make_encoder(config: ml_collections.ConfigDict, output_dim: int, dtype):
   if config.get("kind", "mlp") == "conv":
     return ConvEncoder(output_dim=output_dim, dtype=dtype, hidden=tuple(config.get("hidden", ())),
                        **_conv_fields(config, "downsample"))
-  return MLP(config.hidden, output_dim, config.activation, dtype)
+  return MLP(config.hidden, output_dim, config.activation, dtype, **_mlp_fields(config))
 
 
 def make_discriminator(config: ml_collections.ConfigDict, dtype):
   """x -> [B] logits on data."""
   if config.get("kind", "mlp") == "conv":
     return ConvDiscriminator(dtype=dtype, **_conv_fields(config, "downsample"))
-  return MLPDiscriminator(config.hidden, config.activation, dtype)
+  return MLPDiscriminator(config.hidden, config.activation, dtype, **_mlp_fields(config))
 
 
 def make_joint_discriminator(config: ml_collections.ConfigDict, dtype):
@@ -56,7 +63,7 @@ def make_joint_discriminator(config: ml_collections.ConfigDict, dtype):
   if config.get("kind", "mlp") == "conv":
     return ConvJointDiscriminator(dtype=dtype, **_conv_fields(config, "downsample", "z_hidden",
                                                               "head_hidden"))
-  return MLPDiscriminator(config.hidden, config.activation, dtype)
+  return MLPDiscriminator(config.hidden, config.activation, dtype, **_mlp_fields(config))
 
 
 def compute_dtype(config: ml_collections.ConfigDict):
