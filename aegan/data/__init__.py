@@ -14,7 +14,7 @@ import jax
 import ml_collections
 import numpy as np
 
-from aegan.data import digits, images
+from aegan.data import digits, images, mnist5k
 from aegan.data.mixtures import GaussianMixture, grid, mixture_1200d, ring
 from aegan.data.tfds_images import DatasetFormatError, DatasetNotFoundError
 
@@ -41,6 +41,9 @@ DATASETS = {
     "celeb_a": images.celeb_a,
     "stacked_digits": digits.stacked_digits,
     "digits": digits.digits,
+    "mnist5k": mnist5k.mnist5k,
+    "stacked_mnist5k": mnist5k.stacked_mnist5k,
+    "color_mnist5k": mnist5k.color_mnist5k,
 }
 
 

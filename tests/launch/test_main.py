@@ -74,7 +74,7 @@ def test_default_workdir_is_runs_config_stem(tmp_path):
 # as hostile inputs are tests/launch/test_hostile_inputs.py's table.
 BAD_INPUTS = [
     (["--config.method=vaegan"], "error: unknown method 'vaegan'; choose one of ['age', 'ali', 'alpha_gan', "),
-    (["--config.data.name=spiral"], "error: unknown dataset 'spiral'; choose one of ['celeb_a', 'cifar10', 'color_mnist', 'digits', 'grid', 'mixture_1200d', 'mnist', 'ring', 'stacked_digits', 'stacked_mnist']"),
+    (["--config.data.name=spiral"], "error: unknown dataset 'spiral'; choose one of ['celeb_a', 'cifar10', 'color_mnist', 'color_mnist5k', 'digits', 'grid', 'mixture_1200d', 'mnist', 'mnist5k', 'ring', 'stacked_digits', 'stacked_mnist', 'stacked_mnist5k']"),
     (["--config.train.batch_size=30"], "error: config.train.batch_size=30 is not divisible by the 4 devices"),
     (["--config.train.steps=0"], "error: config.train.steps must be a positive integer, got 0"),
     (["--config.train.batch_size=-4"], "error: config.train.batch_size must be a positive integer, got -4"),
