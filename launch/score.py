@@ -36,6 +36,7 @@ that is none, a weights file that is not what it claims) is one line on stderr a
 import argparse
 import importlib
 import json
+import logging as std_logging
 import os
 import sys
 import time
@@ -47,7 +48,7 @@ sys.path.insert(0, REPO)  # The protocols' config files import `configs.common`.
 import jax  # pylint: disable=wrong-import-position
 import ml_collections  # pylint: disable=wrong-import-position
 import numpy as np  # pylint: disable=wrong-import-position
-from absl import logging  # pylint: disable=wrong-import-position
+from absl import flags, logging  # pylint: disable=wrong-import-position
 from jax.experimental import multihost_utils  # pylint: disable=wrong-import-position
 
 from aegan.configuration import ConfigError  # pylint: disable=wrong-import-position
@@ -284,6 +285,8 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+  flags.FLAGS.mark_as_parsed()  # absl's log without its flags (argparse has them): no warning.
   logging.use_absl_handler()
   logging.set_verbosity(logging.INFO)
+  std_logging.getLogger("jax._src.xla_bridge").setLevel(std_logging.WARNING)  # No TPU, no GPU.
   sys.exit(main(sys.argv[1:]))
