@@ -141,6 +141,8 @@ class Checkpointer:
   def __init__(self, directory: str, keep: int, read_only: bool = False):
     self._directory = os.path.abspath(directory)
     self._read_only = read_only
+    # (step, why) of each checkpoint the last `restore` found unusable, newest first.
+    self.passed_over: list[tuple[int, str]] = []
     self._manager = ocp.CheckpointManager(
         self._directory,
         options=ocp.CheckpointManagerOptions(max_to_keep=None if read_only else keep,
@@ -161,9 +163,9 @@ class Checkpointer:
     structure and shardings of `target` (a pytree of arrays like the one saved), or None if
     there is none.
 
-    Each unusable checkpoint on the way is logged in one line and set aside (module docstring;
-    not when read-only); if checkpoints existed but none was usable, a line says the run starts
-    from scratch.
+    Each unusable checkpoint on the way is logged in one line, listed in `passed_over` with the
+    reason, and set aside (module docstring; not when read-only); if checkpoints existed but
+    none was usable, a line says the run starts from scratch.
 
     Raises:
       CheckpointMismatchError: a checkpoint holds another state than `target` (module
@@ -179,6 +181,7 @@ class Checkpointer:
       steps = [step]
     for step in reversed(steps):  # Raises before anything is restored or set aside.
       self._check_matches(step, target)
+    self.passed_over = []
     for index in reversed(range(len(steps))):
       step = steps[index]
       try:
@@ -186,6 +189,7 @@ class Checkpointer:
       except Exception as error:  # pylint: disable=broad-except  # Whatever the damage, skip it.
         reason = _one_line(error)
       _drop_abandoned_reads()
+      self.passed_over.append((step, reason))
       fallback = f"trying step {steps[index - 1]}" if index else "no checkpoint is left"
       where = "left in place" if self._read_only else f"moved it to {self._set_aside(step)}"
       logging.warning("checkpoint step %d is unusable (%s); %s; %s", step, reason, where, fallback)

@@ -27,41 +27,37 @@ from absl import logging
 from jax.experimental import multihost_utils
 
 from aegan import configuration, distributed, plots
-from aegan.checkpoint import Checkpointer
 from aegan.configuration import ConfigError
+from aegan.data.images import quantise
 from aegan.data.mixtures import GaussianMixture
-from aegan.evaluation import Evaluator, quantise
+from aegan.evaluation import Evaluator
 from aegan.evaluation.evaluator import map_draws
+from aegan.evaluation.seeds import evaluate_seeds
+from aegan.experiment import RestoredRun, restore_read_only, seed_slice
 from aegan.parallel import data_mesh, replicate
 from aegan.writers import MetricWriter, finite_or_none, replace_atomically, write_json
 
 
-def restore(config: ml_collections.ConfigDict, workdir: str, step: int | None = None):
-  """(method, dataset, mesh, state) of the run in `workdir` at its newest usable checkpoint or
-  at `step`, the state replicated over every device.
+def restore(config: ml_collections.ConfigDict, workdir: str, step: int | None = None
+            ) -> tuple[RestoredRun, jax.sharding.Mesh]:
+  """The run in `workdir` at its newest usable checkpoint or at `step`, the state replicated
+  over every device, and the mesh of those devices.
 
   Raises:
     ConfigError: `workdir` holds no run, or one of another config (outside `eval`), or no
       usable checkpoint.
     CheckpointMismatchError, CheckpointNotFoundError: see aegan/checkpoint.py.
   """
-  from aegan import train  # pylint: disable=import-outside-toplevel  (train imports evaluation)
   mesh = data_mesh()
   configuration.validate(config, mesh.size)
   if not os.path.isfile(os.path.join(workdir, "config.json")):
     raise ConfigError(f"{workdir} holds no run (no config.json): train it first, or name its "
                       "workdir with --workdir")
   configuration.check_matches_workdir(config, workdir, ignored=("eval",))
-  method, dataset, optimizers = train.build(config)
-  target = replicate(train.init_state(method, optimizers, config.seed,
-                                      config.train.get("num_seeds", 1)), mesh)
-  checkpointer = Checkpointer(os.path.join(workdir, "checkpoints"), config.checkpoint.keep,
-                              read_only=True)
-  state = checkpointer.restore(target, step)
-  checkpointer.close()
-  if state is None:
+  run = restore_read_only(config, workdir, step, mesh)
+  if run.state is None:
     raise ConfigError(f"{workdir} has no usable checkpoint to evaluate")
-  return method, dataset, mesh, state
+  return run, mesh
 
 
 def _every_measure(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
@@ -92,10 +88,10 @@ def summary(config: ml_collections.ConfigDict, workdir: str, results: dict) -> s
 def evaluate(config: ml_collections.ConfigDict, workdir: str, step: int | None = None
              ) -> dict:
   """Evaluates the run in `workdir` (module docstring) and returns results.json's contents."""
-  from aegan import train  # pylint: disable=import-outside-toplevel
   start = time.perf_counter()
   config = _every_measure(config)
-  method, dataset, mesh, state = restore(config, workdir, step)
+  run, mesh = restore(config, workdir, step)
+  method, dataset, state = run.method, run.dataset, run.state
   step = int(state.step)
   output_dir = os.path.join(workdir, "evaluations", str(step))
   if distributed.is_writer():
@@ -103,7 +99,7 @@ def evaluate(config: ml_collections.ConfigDict, workdir: str, step: int | None =
   logging.info("evaluating %s at step %d into %s", workdir, step, output_dir)
   writer = MetricWriter(output_dir, resume_step=step - 1)  # An earlier evaluation's rows go.
   evaluator = Evaluator(config, method, dataset, mesh, workdir, figures_dir=output_dir)
-  metrics, _ = train.evaluate_seeds(evaluator, writer, config.train.get("num_seeds", 1), step, state)
+  metrics, _ = evaluate_seeds(evaluator, writer, config.train.get("num_seeds", 1), step, state)
   writer.close()
   results = {"step": step, **{k: finite_or_none(v) for k, v in metrics.items()},
              **evaluator.description,
@@ -121,8 +117,8 @@ def sample(config: ml_collections.ConfigDict, workdir: str, num_samples: int, se
            step: int | None = None) -> list[str]:
   """Writes `num_samples` samples of the run in `workdir` (module docstring), one .npz and one
   .png per seed of the run; returns the .npz paths."""
-  from aegan import train  # pylint: disable=import-outside-toplevel
-  method, dataset, mesh, state = restore(config, workdir, step)
+  run, mesh = restore(config, workdir, step)
+  method, dataset, state = run.method, run.dataset, run.state
   if method.generate is None:
     raise ConfigError(f"{config.method} generates nothing: --mode=sample needs a generative run")
   if num_samples <= 0:
@@ -137,7 +133,7 @@ def sample(config: ml_collections.ConfigDict, workdir: str, num_samples: int, se
   for index in range(num_seeds):
     params, batch_stats = state.params, state.batch_stats
     if num_seeds > 1:
-      params, batch_stats = train.seed_slice(params, index), train.seed_slice(batch_stats, index)
+      params, batch_stats = seed_slice(params, index), seed_slice(batch_stats, index)
     samples = np.asarray(multihost_utils.process_allgather(
         draw(params, batch_stats, arrays, jax.random.PRNGKey(seed)), tiled=True))[:num_samples]
     stem = os.path.join(workdir, "samples", f"sample_{step:08d}_seed{seed}"

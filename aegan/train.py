@@ -1,4 +1,5 @@
-"""The train state, the data-parallel update built from a method's phases, and the loop.
+"""The data-parallel update built from a method's phases, and the training loop (the train
+state and how a run is built from its config: aegan/experiment.py).
 
 One call of the update runs `train.steps_per_call` iterations fused by `lax.scan`, on every
 device at once: `jax.shard_map` over the 1-D `data` mesh, parameters replicated, each device
@@ -24,7 +25,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import flax.struct
 import jax
 import jax.numpy as jnp
 import ml_collections
@@ -35,76 +35,18 @@ from absl import logging
 
 from aegan import configuration, distributed, nonfinite
 from aegan.checkpoint import Checkpointer
-from aegan.data import Dataset, make_dataset
+from aegan.data import Dataset
 from aegan.data.images import to_float
 from aegan.data.streaming import SHARDING_SPEC, HostStream
 from aegan.evaluation import Evaluator
-from aegan.evaluation.evaluator import seed_metric_name
-from aegan.methods import Method, Networks, init_variables, make_method
-from aegan.optimizers import make_optimizer
+from aegan.evaluation.seeds import evaluate_seeds
+from aegan.experiment import SEED_AXES, TrainState, build, init_state
+from aegan.methods import Method, Networks
 from aegan.parallel import (DATA_AXIS, data_mesh, data_parallel, replicate,
                             wait_if_cpu_collectives)
 from aegan.preemption import Preempted, StopRequests
 from aegan.sampling import sample_batch
 from aegan.writers import MetricWriter, finite_or_none, replace_atomically, write_json
-
-
-class TrainState(flax.struct.PyTreeNode):
-  """Everything a run needs to continue: an explicit pytree, saved whole in checkpoints."""
-
-  step: jax.Array  # int32 scalar: iterations done.
-  params: dict[str, Any]  # network name -> parameters (float32).
-  batch_stats: dict[str, Any]  # network name -> BatchNorm running averages ({} if none).
-  opt_state: dict[str, Any]  # network name -> that network's optimizer state.
-  key: jax.Array  # raw uint32[2] key from which every training draw derives.
-  # int32 [3]: (iteration, phase, term) of the first non-finite value met, or -1s (aegan/nonfinite.py).
-  nonfinite: jax.Array
-  skipped: jax.Array  # int32 scalar: updates not applied because a value was non-finite.
-
-
-# vmap axes of a TrainState of several seeds: one step counter, everything else per seed.
-SEED_AXES = TrainState(step=None, params=0, batch_stats=0, opt_state=0, key=0, nonfinite=0, skipped=0)
-
-
-def init_state(method: Method, optimizers: Mapping[str, optax.GradientTransformation],
-               seed: int, num_seeds: int = 1) -> TrainState:
-  """The state of a run of `seed`, or, for num_seeds > 1, of the runs of seeds seed, seed + 1,
-  ..., stacked on a leading axis of every leaf but `step` (`SEED_AXES`)."""
-
-  def one_seed(seed):
-    init_key, train_key = jax.random.split(jax.random.PRNGKey(seed))
-    params, batch_stats = init_variables(method, init_key)
-    opt_state = {name: optimizers[name].init(p) for name, p in params.items()}
-    return TrainState(step=jnp.zeros((), jnp.int32), params=params, batch_stats=batch_stats,
-                      opt_state=opt_state, key=train_key,
-                      nonfinite=jnp.full((3,), nonfinite.NONE, jnp.int32),
-                      skipped=jnp.zeros((), jnp.int32))
-
-  if num_seeds == 1:
-    return one_seed(seed)
-  return jax.vmap(one_seed, out_axes=SEED_AXES)(seed + jnp.arange(num_seeds))
-
-
-def seed_slice(tree, index: int):
-  """Seed `index` of a tree stacked on a leading seed axis (e.g. a state's params)."""
-  return jax.tree.map(lambda leaf: leaf[index], tree)
-
-
-def build(config: ml_collections.ConfigDict) -> tuple[
-    Method, Dataset, dict[str, optax.GradientTransformation]]:
-  """The method named by the config, the dataset it trains on, and one optimizer per network."""
-  dataset = make_dataset(config.data)
-  if config.train.get("data_placement") == "host" and not hasattr(dataset, "records"):
-    raise configuration.ConfigError(
-        f"train.data_placement=host streams one record per example, which {config.data.name} "
-        "(drawn or composed on device) does not have: use train.data_placement=device")
-  method = make_method(config, dataset.example_shape)
-  if method.labelled and config.train.get("data_placement") == "host":
-    raise configuration.ConfigError(
-        f"{config.method} trains on labelled draws, which train.data_placement=host does not "
-        "stream: use train.data_placement=device")
-  optimizers = {name: make_optimizer(config.optimizer[name]) for name in method.networks}
-  return method, dataset, optimizers
 
 
 def draws_per_iteration(method: Method) -> int:
@@ -220,27 +162,6 @@ class Update:
     """The event `record` (a state's `nonfinite`) in words, None if there was none; valid
     once the update has been traced."""
     return nonfinite.describe(record, self.phase_names, self.term_names)
-
-
-def evaluate_seeds(evaluator: Evaluator, writer: MetricWriter, num_seeds: int, step: int,
-                   state: TrainState) -> tuple[dict[str, float], np.ndarray]:
-  """Evaluates every seed of `state`: with several, each seed's metrics as
-  `eval/seed<i>/<metric>`, their mean as `eval/<metric>` and standard deviation (ddof 0) as
-  `eval/<metric>_std`; the samples are stacked, [num_seeds, ...]."""
-  if num_seeds == 1:
-    return evaluator(step, state.params, state.batch_stats, writer)
-  per_seed = [evaluator(step, seed_slice(state.params, i), seed_slice(state.batch_stats, i),
-                        writer, seed=i) for i in range(num_seeds)]
-  summary = {}
-  for name in per_seed[0][0]:
-    values = [metrics[name] for metrics, _ in per_seed]
-    summary[name], summary[f"{name}_std"] = float(np.mean(values)), float(np.std(values))
-  writer.write(step, summary)
-  logging.info("step %d | mean over %d seeds | %s", step, num_seeds,
-               " ".join(f"{k} {v:.4g}" for k, v in summary.items()))
-  results = {**summary, **{seed_metric_name(k, i): v
-                           for i, (metrics, _) in enumerate(per_seed) for k, v in metrics.items()}}
-  return results, np.stack([samples for _, samples in per_seed])
 
 
 def _format_duration(seconds: float) -> str:

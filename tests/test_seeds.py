@@ -6,7 +6,7 @@ import jax
 import numpy as np
 import pytest
 
-from aegan import train
+from aegan import experiment, train
 from aegan.configuration import ConfigError, validate
 from aegan.parallel import data_mesh, replicate
 
@@ -15,14 +15,14 @@ from aegan.parallel import data_mesh, replicate
 def test_vmapped_seeds_follow_the_separate_runs(config_name, request):
   config = request.getfixturevalue(config_name)
   mesh = data_mesh(jax.devices()[:4])
-  method, dataset, optimizers = train.build(config)
+  method, dataset, optimizers = experiment.build(config)
 
   updates = {n: train.make_update(method, optimizers, dataset, mesh, config.train.batch_size,
                                   config.train.steps_per_call, num_seeds=n) for n in (1, 2)}
 
   def run(seed, num_seeds, calls=2):
     update = updates[num_seeds]
-    state = replicate(train.init_state(method, optimizers, seed, num_seeds), mesh)
+    state = replicate(experiment.init_state(method, optimizers, seed, num_seeds), mesh)
     for _ in range(calls):
       state, metrics = update(state, {})
     return jax.device_get(state), jax.device_get(metrics)
@@ -33,14 +33,14 @@ def test_vmapped_seeds_follow_the_separate_runs(config_name, request):
   for i in range(2):
     alone, alone_metrics = run(seed=5 + i, num_seeds=1)
     for a, b in zip(jax.tree.leaves((alone.params, alone.opt_state, alone.key)),
-                    jax.tree.leaves(train.seed_slice((together.params, together.opt_state,
-                                                      together.key), i))):
+                    jax.tree.leaves(experiment.seed_slice((together.params, together.opt_state,
+                                                           together.key), i))):
       np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     for name, value in alone_metrics.items():
       np.testing.assert_allclose(value, metrics[name][i], rtol=1e-4, atol=1e-5)
   # The seeds differ from one another: different initialisations and batches.
-  assert not np.allclose(train.seed_slice(together.params, 0)["generator"]["Dense_0"]["kernel"],
-                         train.seed_slice(together.params, 1)["generator"]["Dense_0"]["kernel"])
+  assert not np.allclose(experiment.seed_slice(together.params, 0)["generator"]["Dense_0"]["kernel"],
+                         experiment.seed_slice(together.params, 1)["generator"]["Dense_0"]["kernel"])
 
 
 def test_a_several_seed_run_reports_each_seed_and_their_mean(tiny_veegan, tmp_path):

@@ -42,6 +42,12 @@ def to_float(images: jax.Array) -> jax.Array:
   return (images.astype(jnp.float32) - 127.5) / 127.5
 
 
+def quantise(images: np.ndarray) -> np.ndarray:
+  """[-1, 1] floats -> uint8 pixels, as an image file would hold them: the inverse of
+  `to_float` up to rounding, round((x + 1) * 127.5) clipped to 0..255."""
+  return np.clip(np.round((np.asarray(images, np.float32) + 1) * 127.5), 0, 255).astype(np.uint8)
+
+
 def _check_split(split: str) -> None:
   if split not in SPLITS:
     raise ValueError(f"unknown split {split!r}: expected one of {SPLITS}")

@@ -27,12 +27,13 @@ import ml_collections
 import numpy as np
 from jax.sharding import Mesh
 
-from aegan.checkpoint import Checkpointer, digest
+from aegan.checkpoint import digest
 from aegan.configuration import ConfigError
 from aegan.data.images import to_float
 from aegan.evaluation.features import ShardedApply
 from aegan.evaluation.progress import Progress
 from aegan.evaluation.stacked import confident_labels, stacked_mode_metrics
+from aegan.experiment import restore_read_only
 from aegan.parallel import data_mesh
 
 
@@ -69,14 +70,9 @@ class TrainedClassifier:
           f"eval.classifier.workdir={workdir} is a {config.method} run, not a classifier: {how}")
     with open(results_path) as f:
       self.accuracy = json.load(f)["eval/accuracy"]
-    # The state's structure, to restore into: the classifier method as its run built it.
-    from aegan import train  # pylint: disable=import-outside-toplevel  (train imports evaluation)
-    method, dataset, optimizers = train.build(config)
-    target = train.init_state(method, optimizers, config.seed)
-    checkpointer = Checkpointer(os.path.join(workdir, "checkpoints"), config.checkpoint.keep,
-                                read_only=True)  # The classifier's run may be training still.
-    state = checkpointer.restore(target)
-    checkpointer.close()
+    # Read-only: the classifier's run may be training still.
+    run = restore_read_only(config, workdir)
+    method, dataset, state = run.method, run.dataset, run.state
     if state is None:
       raise ClassifierNotFoundError(f"eval.classifier.workdir={workdir} has no checkpoint: {how}")
     self.image_shape = dataset.example_shape

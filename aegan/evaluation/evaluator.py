@@ -45,6 +45,7 @@ from jax.sharding import PartitionSpec
 
 from aegan import distributed, plots
 from aegan.data import Dataset
+from aegan.data.images import quantise
 from aegan.data.mixtures import GaussianMixture
 from aegan.data.records import read_random
 from aegan.evaluation import critic, ivom, sample_quality
@@ -57,11 +58,6 @@ from aegan.sampling import sample_batch
 from aegan.writers import MetricWriter
 
 GRID_SIZE = 64  # images in a sample grid; half as many pairs in a reconstruction grid.
-
-
-def quantise(images: np.ndarray) -> np.ndarray:
-  """[-1, 1] floats -> uint8 pixels, as an image file would hold them."""
-  return np.clip(np.round((np.asarray(images, np.float32) + 1) * 127.5), 0, 255).astype(np.uint8)
 
 
 def map_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh, num: int,

@@ -36,6 +36,7 @@ from absl import logging
 from aegan import distributed
 from aegan.configuration import ConfigError
 from aegan.data import Dataset
+from aegan.data.images import quantise
 from aegan.data.records import read_random
 from aegan.evaluation import feature_metrics
 from aegan.evaluation.features import FeatureNetwork
@@ -85,7 +86,6 @@ def reference_images(dataset: Dataset, split: str, count: int, chunk: int = 5_00
   (module docstring), the same on every process."""
   if hasattr(dataset, "records"):
     return read_random(dataset.records(split), count, REFERENCE_SEED)[0]
-  from aegan.evaluation.evaluator import quantise  # pylint: disable=import-outside-toplevel
   arrays = jax.tree.map(jax.numpy.asarray, dataset.arrays(split))
   draw = jax.jit(lambda indices: jax.vmap(dataset.sample, (None, 0))(
       arrays, jax.vmap(jax.random.fold_in, (None, 0))(jax.random.PRNGKey(REFERENCE_SEED), indices)))
