@@ -6,6 +6,8 @@ to stderr and exits non-zero.
 
 import json
 import os
+from collections.abc import Mapping
+from typing import Any
 
 import ml_collections
 
@@ -91,8 +93,9 @@ def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
     schedule = optimizer.get("schedule", "constant")
     _require(schedule in SCHEDULES,
              f"unknown schedule {schedule!r} for {network}; choose one of {list(SCHEDULES)}")
-    if schedule != "constant":
-      _positive_int(config, f"optimizer.{network}.decay_steps")
+    _require("decay_steps" not in optimizer,
+             f"config.optimizer.{network}.decay_steps is not a field: a schedule decays over "
+             "the run's config.train.steps iterations (aegan/optimizers.py)")
   _require(config.eval.num_samples % num_devices == 0,
            f"config.eval.num_samples={config.eval.num_samples} is not divisible by the "
            f"{num_devices} devices")
@@ -152,6 +155,23 @@ def _validate_network(network: str, network_config: ml_collections.ConfigDict) -
       _require(network_config[field] in table,
                f"unknown config.model.{network}.{field} {network_config[field]!r}; "
                f"choose one of {sorted(table)}")
+
+
+def check_overrides(config: ml_collections.ConfigDict, overrides: Mapping[str, Any]) -> None:
+  """Raises ConfigError if command-line overrides (`--config.<path>=value`, as path -> value)
+  conflict: two fields tied by one ml_collections FieldReference given different values, where
+  the later would silently set both."""
+  for path, value in overrides.items():
+    resolved = config
+    for part in path.split("."):
+      resolved = resolved[part]
+    if resolved != value:
+      winners = [f"--config.{other}={overrides[other]}" for other in overrides
+                 if other != path and overrides[other] == resolved]
+      raise ConfigError(
+          f"--config.{path}={value} conflicts with {' or '.join(winners) or 'another override'}: "
+          "the config ties these fields to one value (an ml_collections FieldReference); "
+          "override only one of them")
 
 
 def _without_resumable_changes(config_dict: dict) -> dict:

@@ -23,7 +23,7 @@ from aegan import configuration, nonfinite
 from aegan.checkpoint import Checkpointer
 from aegan.data import Dataset, make_dataset
 from aegan.methods import Method, init_variables, make_method
-from aegan.optimizers import make_optimizer
+from aegan.optimizers import make_optimizers
 from aegan.parallel import replicate
 
 
@@ -57,7 +57,7 @@ def build(config: ml_collections.ConfigDict) -> tuple[
     raise configuration.ConfigError(
         f"{config.method} trains on labelled draws, which train.data_placement=host does not "
         "stream: use train.data_placement=device")
-  optimizers = {name: make_optimizer(config.optimizer[name]) for name in method.networks}
+  optimizers = make_optimizers(config, method.networks, method.phases)
   return method, dataset, optimizers
 
 

@@ -37,7 +37,7 @@ def as_ali(config: ml_collections.ConfigDict, method: str = "ali") -> ml_collect
   del config.optimizer["reconstructor"]
   config.loss = ml_collections.ConfigDict(dict(
       adversarial_form="non_saturating",
-      discriminator_updates=config.loss.get_ref("discriminator_updates")))
+      discriminator_updates=config.loss.discriminator_updates))
   return config
 
 

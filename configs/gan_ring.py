@@ -20,7 +20,7 @@ def as_gan(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   del config.optimizer["reconstructor"]
   config.loss = ml_collections.ConfigDict(dict(
       adversarial_form="non_saturating",
-      discriminator_updates=config.loss.get_ref("discriminator_updates")))
+      discriminator_updates=config.loss.discriminator_updates))
   return config
 
 

@@ -10,8 +10,8 @@ follow the text, and one choice is ours; each was measured on this CPU at 10k it
   −log N(z; F(G(z)), I) is half of it): on the grid, at 30k iterations, 23 → 25 modes;
 - ours: the discriminator's learning rate is 1e-2, ten times the others', so that it resolves
   the 0.01-wide modes within the budget (24% → 57% high quality, seed 0; with ℓ2: 67%);
-- ours: every learning rate decays to 0 on a cosine over the run, `train.steps` (a
-  FieldReference: overriding the steps rescales the schedule).
+- ours: every learning rate decays to 0 on a cosine over the run's `train.steps` iterations
+  (aegan/optimizers.py: overriding the steps rescales the schedule).
 The paper trains 100k iterations; 10k (our choice) fits in under three minutes on 2 cores.
 """
 
@@ -21,10 +21,6 @@ from configs import common
 
 
 def get_config() -> ml_collections.ConfigDict:
-  steps = ml_collections.FieldReference(10_000)
-  # k discriminator updates per generator update, each on its own draws (1: the paper's
-  # Algorithm 1); the discriminator's schedule counts its k·steps updates.
-  discriminator_updates = ml_collections.FieldReference(1)
   return ml_collections.ConfigDict(dict(
       method="veegan",
       seed=0,
@@ -40,14 +36,15 @@ def get_config() -> ml_collections.ConfigDict:
           adversarial_form="log_ratio",  # the generator minimises the raw logit [paper].
           reconstruction="l2",  # d(z, F(G(z))) = ‖z - F(G(z))‖² [paper, Eq. 7].
           reconstructor_noise_std=1.0,  # p_θ(z|x) = N(F(x), I) [code].
-          discriminator_updates=discriminator_updates,
+          # k discriminator updates per generator update, each on its own draws (1: the
+          # paper's Algorithm 1); the k updates of an iteration share its learning rate.
+          discriminator_updates=1,
       ),
       optimizer=dict(
-          generator=common.adam(1e-3, schedule="cosine", decay_steps=steps),
-          reconstructor=common.adam(1e-3, schedule="cosine", decay_steps=steps),
-          discriminator=common.adam(1e-2, schedule="cosine",
-                                    decay_steps=steps * discriminator_updates),
+          generator=common.adam(1e-3, schedule="cosine"),
+          reconstructor=common.adam(1e-3, schedule="cosine"),
+          discriminator=common.adam(1e-2, schedule="cosine"),
       ),
-      **common.schedule(steps=steps, batch_size=500, steps_per_call=100, log_every=500,
+      **common.schedule(steps=10_000, batch_size=500, steps_per_call=100, log_every=500,
                         eval_every=2_000, checkpoint_every=2_000),
   ))

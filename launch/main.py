@@ -117,6 +117,7 @@ def main(argv: list[str]) -> None:
   config_path = config_flags.get_config_filename(flags.FLAGS["config"])
   workdir = _WORKDIR.value or os.path.join("runs", os.path.splitext(os.path.basename(config_path))[0])
   try:
+    configuration.check_overrides(_CONFIG.value, config_flags.get_override_values(flags.FLAGS["config"]))
     if _MODE.value == "train":
       train.train_and_evaluate(_CONFIG.value, workdir)
     elif _MODE.value == "eval":

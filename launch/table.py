@@ -11,7 +11,7 @@ Each cell trains for its config's own `train.steps` (`--budget=config`, the defa
 budgets at which VEEGAN was measured against the paper, hours for the whole table on 2 cores),
 for a named shorter budget of the table (`--budget=short`: the same iterations for every cell
 of a column, a fraction of the time, with lower quality), or for `--steps`.
-Learning-rate schedules are FieldReferences to the steps, so they stretch or shrink with them.
+Learning-rate schedules span the run's `train.steps` iterations, so they stretch or shrink with them.
 Each cell trains `configs/<method>_<data>.py` with `train.num_seeds` seeds (seed, seed + 1, ...)
 vmapped in one process (aegan/train.py), the same `train_and_evaluate` as launch/main.py, into
 `<workdir>/<method>_<data>` (a finished cell is resumed, not retrained, so an interrupted table

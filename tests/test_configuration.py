@@ -52,10 +52,11 @@ def test_batch_must_split_over_the_devices(tiny_veegan):
       "config.train.batch_size=30 is not divisible by the 4 devices")
 
 
-def test_schedule_needs_decay_steps(tiny_veegan):
-  tiny_veegan.optimizer.generator.schedule = "cosine"
-  tiny_veegan.optimizer.generator.decay_steps = 0
-  assert "config.optimizer.generator.decay_steps must be a positive integer" in refusal(tiny_veegan)
+def test_a_schedules_length_is_the_runs_not_a_field(tiny_veegan):
+  tiny_veegan.optimizer.generator.decay_steps = 20
+  assert refusal(tiny_veegan) == (
+      "config.optimizer.generator.decay_steps is not a field: a schedule decays over the run's "
+      "config.train.steps iterations (aegan/optimizers.py)")
 
 
 def test_workdir_with_another_config_is_refused(tiny_veegan, tmp_path):

@@ -44,6 +44,7 @@ The gradient goes through the moments too. Choices, ours:
 """
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 import jax
@@ -53,7 +54,7 @@ import optax
 from aegan import losses
 from aegan.methods import gan
 from aegan.methods.base import Batch, Method, Networks, Params, Phase
-from aegan.optimizers import make_optimizer
+from aegan.optimizers import make_optimizers
 from aegan.parallel import mean_over_devices
 
 UNROLL_EPS_ROOT = 1e-16  # Adam's ε under the square root in the unroll (module docstring).
@@ -94,20 +95,23 @@ def unrolled_discriminator_params(nets: Networks, x_real: jax.Array, x_fake: jax
   return final
 
 
-def unrolling_optimizer(config: ml_collections.ConfigDict) -> optax.GradientTransformation:
-  """The discriminator's own optimizer (`config.optimizer.discriminator`), with Adam's ε_root =
-  `UNROLL_EPS_ROOT` so that the unroll's derivative is finite (module docstring)."""
-  discriminator = config.optimizer.discriminator
-  if discriminator.name == "adam":
-    discriminator = ml_collections.ConfigDict({**discriminator.to_dict(), "eps_root": UNROLL_EPS_ROOT})
-  return make_optimizer(discriminator)
+def unrolling_optimizer(config: ml_collections.ConfigDict,
+                        phases: Sequence[Phase]) -> optax.GradientTransformation:
+  """The discriminator's own optimizer, as the train step builds it from `config` and the
+  method's `phases` (schedule included), with Adam's ε_root = `UNROLL_EPS_ROOT` so that the
+  unroll's derivative is finite (module docstring)."""
+  config = ml_collections.ConfigDict(config.to_dict())
+  if config.optimizer.discriminator.name == "adam":
+    config.optimizer.discriminator.eps_root = UNROLL_EPS_ROOT
+  return make_optimizers(config, ("discriminator",), phases)["discriminator"]
 
 
 def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> Method:
   """The GAN of `aegan.methods.gan` with its generator phase replaced by the unrolled one."""
   gan_method = gan.make(config, example_shape)
   form, steps = config.loss.adversarial_form, config.loss.unrolling_steps
-  optimizer = unrolling_optimizer(config)
+  discriminator_phase, _ = gan_method.phases
+  optimizer = unrolling_optimizer(config, (discriminator_phase,))
 
   def generator_loss(nets: Networks, batch: Batch):
     x_gen = gan_method.generate(nets, batch)
@@ -119,6 +123,5 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
     loss = losses.generator_adversarial_loss(unrolled("discriminator", x_gen), form)
     return loss, {"generator_loss": loss}
 
-  discriminator_phase, _ = gan_method.phases
   generator_phase = Phase("generator", ("generator",), generator_loss, from_iteration_start=True)
   return dataclasses.replace(gan_method, phases=(discriminator_phase, generator_phase))

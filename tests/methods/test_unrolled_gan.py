@@ -15,7 +15,7 @@ from aegan.methods import Networks, init_variables, make_method
 from aegan.parallel import data_mesh, replicate
 from aegan.sampling import sample_batch
 from aegan.methods.unrolled_gan import unrolled_discriminator_params, unrolling_optimizer
-from aegan.optimizers import make_optimizer
+from aegan.optimizers import make_optimizers
 from configs import unrolled_gan_1200d, unrolled_gan_grid, unrolled_gan_ring
 
 
@@ -45,7 +45,7 @@ def setup(config, batch_size=16):
 def generator_loss_and_grad(method, params, batch, config):
   """The generator phase's loss and its gradient in the generator's parameters, with the
   discriminator's optimizer (`config`'s) in a fresh state, as at the first iteration."""
-  discriminator_opt_state = unrolling_optimizer(config).init(params["discriminator"])
+  discriminator_opt_state = unrolling_optimizer(config, method.phases).init(params["discriminator"])
 
   def loss(generator_params):
     nets = Networks(method.networks, {**params, "generator": generator_params}, {}, train=True,
@@ -119,7 +119,9 @@ def test_unrolling_optimizer_is_the_discriminators_own(tiny_unrolled_gan):
   # state, but for Adam's ε_root (1e-16 under the square root), invisible here.
   config = tiny_unrolled_gan
   params = {"w": jnp.array([1.0, -2.0, 0.5])}
-  real, unroll = make_optimizer(config.optimizer.discriminator), unrolling_optimizer(config)
+  phases = make_method(config, (2,)).phases
+  real = make_optimizers(config, ("discriminator",), phases)["discriminator"]
+  unroll = unrolling_optimizer(config, phases)
   state = real.init(params)
   for gradient in ([0.5, 1.0, -3.0], [0.1, -0.2, 2.0]):
     expected, state_real = real.update({"w": jnp.array(gradient)}, state, params)
