@@ -5,7 +5,14 @@
   python launch/main.py --config=configs/gan_grid.py --workdir=/tmp/run --mode=eval [--step=N]
   python launch/main.py --config=configs/gan_grid.py --workdir=/tmp/run --mode=sample --num_samples=64
 
-An existing checkpoint in the workdir is resumed. `--mode=eval` runs every measure the config's
+An existing checkpoint in the workdir is resumed. Raising `--config.train.steps` over a finished
+(or stopped) run extends it: it resumes from its newest checkpoint and trains up to the new
+steps. Every learning-rate schedule spans `train.steps` iterations (aegan/optimizers.py), so
+from the resume point on the rates follow the schedule over the new length (a cosine that had
+reached 0 at the old end resumes at its value for that iteration of the longer run); the steps
+already trained stay as they were, so an extended run is not the run trained for the new
+length from the start. Overrides that set two fields tied by one FieldReference differently
+are refused. `--mode=eval` runs every measure the config's
 `eval` section names (which may differ from training's: `--config.eval.<field>=...`) on the
 newest checkpoint (or `--step`'s) into <workdir>/evaluations/<step>/ (results.json,
 summary.md, figures); `--mode=sample` writes samples as .npz and .png under <workdir>/samples/.
