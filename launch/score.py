@@ -11,8 +11,8 @@ evaluator's protocol for their data set, without training or a checkpoint.
 The .npz holds an array `x`: float vectors [N, D] for a Gaussian mixture (ring and grid: D = 2),
 uint8 pixels [N, H, W, C] for an image set; or one such set per seed, [seeds, N, ...], as a
 several-seed run's samples/final.npz holds them: each seed is scored as the evaluator scores it,
-then their mean (`eval/<metric>`), standard deviation (`eval/<metric>_std`, ddof 0) and each
-(`eval/seed<i>/<metric>`). The first `--num_samples` of each set are scored: by default the
+then their mean (`eval/<metric>`), sample standard deviation (`eval/<metric>_std`, ddof 1) and
+each (`eval/seed<i>/<metric>`). The first `--num_samples` of each set are scored: by default the
 protocol's count, `eval.num_samples` of the data set's config (PROTOCOLS) or of `--run`'s.
 
 The measures are the evaluator's that need only samples (aegan/evaluation/scoring.py, the same
@@ -46,6 +46,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # The protocols' config files import `configs.common`.
 
 import jax  # pylint: disable=wrong-import-position
+import jax.numpy as jnp  # pylint: disable=wrong-import-position
 import ml_collections  # pylint: disable=wrong-import-position
 import numpy as np  # pylint: disable=wrong-import-position
 from absl import flags, logging  # pylint: disable=wrong-import-position
@@ -54,7 +55,9 @@ from jax.experimental import multihost_utils  # pylint: disable=wrong-import-pos
 from aegan.configuration import ConfigError  # pylint: disable=wrong-import-position
 from aegan.data import DatasetFormatError, DatasetNotFoundError, make_dataset  # pylint: disable=wrong-import-position
 from aegan.evaluation import sample_quality  # pylint: disable=wrong-import-position
-from aegan.evaluation.evaluator import map_draws, quantise, seed_metric_name  # pylint: disable=wrong-import-position
+from aegan.evaluation.evaluator import (held_out_count, map_draws, quantise,  # pylint: disable=wrong-import-position
+                                       seed_metric_name, summarise_seeds)
+from aegan.sampling import stream_key  # pylint: disable=wrong-import-position
 from aegan.evaluation.scoring import GENERATOR_MEASURES, SampleScorer, check_samples  # pylint: disable=wrong-import-position
 from aegan.evaluation.torch_files import WeightsFileError  # pylint: disable=wrong-import-position
 from aegan.methods import Method  # pylint: disable=wrong-import-position
@@ -180,31 +183,25 @@ def read_samples(path: str) -> np.ndarray:
       raise ConfigError(f"cannot read the array `x` of --samples={path}: {error}") from None
 
 
-def evaluation_key(seed: int, index: int) -> jax.Array:
-  """The key of the evaluation of seed `index` of a run of `seed` (aegan/evaluation/evaluator.py):
-  its held-out draws and MS-SSIM pairs."""
-  return jax.random.PRNGKey(seed + 1 + index)
-
-
-def held_out_images(dataset, mesh: jax.sharding.Mesh, arrays, key: jax.Array, num: int,
+def held_out_images(dataset, mesh: jax.sharding.Mesh, arrays, seed: int, num: int,
                     batch_size: int) -> np.ndarray:
-  """uint8 [num, H, W, C]: the held-out images an evaluation of `num` samples from `key`
-  draws next to them (evaluator.map_draws, with no method)."""
+  """uint8 [n, H, W, C]: the distinct held-out images an evaluation of `num` samples of the
+  run of `seed` draws next to them (evaluator.map_draws, with no method), n = min(num, the
+  split's examples)."""
   drawn = -(-num // mesh.size) * mesh.size
-  draw = map_draws(_NO_METHOD, dataset, mesh, drawn, batch_size, lambda nets, batch: batch["x"])
-  return quantise(multihost_utils.process_allgather(draw({}, {}, arrays, key), tiled=True)[:num])
+  draw = map_draws(_NO_METHOD, dataset, mesh, drawn, batch_size, lambda nets, batch: batch["x"],
+                   "eval/draws", distinct=True)
+  real = multihost_utils.process_allgather(draw({}, {}, arrays, jnp.int32(seed)), tiled=True)
+  return quantise(real[:held_out_count(dataset, arrays, num)])
 
 
-def summarise_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
-  """One seed's metrics as they are; several seeds' as aegan/train.py's `evaluate_seeds` writes
-  them: mean, standard deviation (ddof 0) and each seed's."""
+def all_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
+  """One seed's metrics as they are; several seeds' as aegan/evaluation/seeds.py's
+  `evaluate_seeds` writes them: their summary (evaluator.summarise_seeds: mean, sample std
+  with ddof 1, and how many seeds define a metric some leave undefined) and each seed's."""
   if len(per_seed) == 1:
     return per_seed[0]
-  summary = {}
-  for name in per_seed[0]:
-    values = [metrics[name] for metrics in per_seed]
-    summary[name], summary[f"{name}_std"] = float(np.mean(values)), float(np.std(values))
-  return {**summary, **{seed_metric_name(k, i): v
+  return {**summarise_seeds(per_seed), **{seed_metric_name(k, i): v
                         for i, metrics in enumerate(per_seed) for k, v in metrics.items()}}
 
 
@@ -252,16 +249,16 @@ def score(args: argparse.Namespace) -> dict:
     test_arrays = replicate(test_arrays, mesh)
   per_seed = []
   for index, seed_samples in enumerate(samples):
-    key = evaluation_key(config.seed, index)
     real = None
     if needs_real:
-      real = held_out_images(dataset, mesh, test_arrays, key, len(seed_samples),
+      real = held_out_images(dataset, mesh, test_arrays, config.seed + index, len(seed_samples),
                              config.eval.get("batch_size", 500))
-    per_seed.append(scorer(seed_samples, real, key))
+    per_seed.append(scorer(seed_samples, real,
+                           stream_key(config.seed + index, "eval/ms_ssim_pairs")))
   results = {"samples": os.path.abspath(args.samples), "data": config.data.name,
              "protocol": source, "num_samples": samples.shape[1], "num_seeds": len(samples),
              "seed": config.seed,
-             **{k: finite_or_none(v) for k, v in summarise_seeds(per_seed).items()},
+             **{k: finite_or_none(v) for k, v in all_seeds(per_seed).items()},
              **scorer.description, "not_computed": GENERATOR_MEASURES,
              "seconds": time.perf_counter() - start, "devices": mesh.size}
   os.makedirs(workdir, exist_ok=True)
@@ -288,5 +285,7 @@ if __name__ == "__main__":
   flags.FLAGS.mark_as_parsed()  # absl's log without its flags (argparse has them): no warning.
   logging.use_absl_handler()
   logging.set_verbosity(logging.INFO)
-  std_logging.getLogger("jax._src.xla_bridge").setLevel(std_logging.WARNING)  # No TPU, no GPU.
+  # Orbax narrates a classifier run's restore at INFO, JAX each accelerator it does not find.
+  logging.get_absl_handler().addFilter(lambda record: "/orbax/" not in record.pathname)
+  std_logging.getLogger("jax._src.xla_bridge").setLevel(std_logging.WARNING)
   sys.exit(main(sys.argv[1:]))
