@@ -1,7 +1,8 @@
 """The papers' tables that `launch/table.py` reproduces: rows (methods), columns (data sets),
 the iterations per cell of each column, and the published numbers to print beside ours.
 
-Each cell (method, data) trains `configs/<method>_<data>.py`.
+Each cell (method, data) trains `configs/<method>_<data>.py` with several seeds, and prints
+mean ± sample standard deviation (ddof 1) over them beside the paper's number.
 """
 
 # VEEGAN Table 1 [Srivastava et al. 2017, Table 1]: method -> data -> (modes, % high quality). Rows without a
