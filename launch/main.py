@@ -41,8 +41,10 @@ flags on a Cloud TPU pod slice or under SLURM / Open MPI, with
 logs at INFO and writes the workdir's files.
 """
 
+import ast
 import logging as std_logging
 import os
+import re
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -52,6 +54,7 @@ from absl import app, flags, logging  # pylint: disable=wrong-import-position
 from ml_collections import config_flags  # pylint: disable=wrong-import-position
 
 from aegan import configuration, distributed, evaluate, train  # pylint: disable=wrong-import-position
+from aegan import compilation_cache  # pylint: disable=wrong-import-position
 from aegan.checkpoint import CheckpointMismatchError, CheckpointNotFoundError  # pylint: disable=wrong-import-position
 from aegan.data import DatasetFormatError, DatasetNotFoundError  # pylint: disable=wrong-import-position
 from aegan.evaluation.torch_files import WeightsFileError  # pylint: disable=wrong-import-position
@@ -64,12 +67,38 @@ def _fail(message: str) -> None:
   sys.exit(2)
 
 
+def _unknown_override(error: Exception) -> str:
+  """One line for an override of a field the config does not have, from ml_collections' error:
+  a KeyError "'<name>'\nDid you mean "<close name>" instead of ...?", or an AttributeError
+  "... Attempting to lookup: <path>" for a path through a value."""
+  text = str(error.args[0]) if error.args else str(error)
+  while len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":  # A repr in a repr.
+    try:
+      text = ast.literal_eval(text)
+    except (SyntaxError, ValueError):
+      break
+  lookup = re.search(r"Attempting to lookup: (\S+)", text)
+  if lookup:
+    return f"--config.{lookup.group(1)} names a field the config does not have"
+  missing = text.splitlines()[0].strip("'\"") if text else ""
+  suggestion = re.search(r'Did you mean "([^"]+)"', text)
+  for arg in sys.argv[1:]:
+    parts = arg.split("=", 1)[0].removeprefix("--config.").split(".")
+    if arg.startswith("--config.") and missing in parts:
+      message = f"--config.{'.'.join(parts)} names a field the config does not have"
+      if suggestion:
+        parts[parts.index(missing)] = suggestion.group(1)
+        message += f"; did you mean --config.{'.'.join(parts)}?"
+      return message
+  return f"a --config.<field> override names a field the config does not have: {missing}"
+
+
 try:  # ml_collections resolves `--config.<field>` overrides against the file when defined.
   _CONFIG = config_flags.DEFINE_config_file(
       "config", os.path.join(REPO, "configs", "veegan_ring.py"), "Experiment config file.",
       lock_config=True)
 except (AttributeError, KeyError) as error:
-  _fail(f"a --config.<field> override names a field the config does not have: {error}")
+  _fail(_unknown_override(error))
 _WORKDIR = flags.DEFINE_string("workdir", None, "Output directory (default: runs/<config stem>).")
 _MODE = flags.DEFINE_enum("mode", "train", ["train", "eval", "sample"],
                           "train (or resume); eval or sample the workdir's checkpoint.")
@@ -97,7 +126,7 @@ def _parse_flags(argv: list[str]) -> list[str]:
     named = [arg.split("=", 1)[1] for arg in argv if arg.startswith("--config=")]
     _fail(f"cannot load the config file{' ' + named[-1] if named else ''}: "
           f"{type(cause).__name__}: {lines[0] if lines else ''}")
-  path = config_flags.get_config_filename(flags.FLAGS["config"])
+  path = config_flags.get_config_filename(flags.FLAGS["config"]).partition(":")[0]
   if not os.path.isfile(path):
     _fail(f"config file {path} does not exist")
   try:
@@ -111,6 +140,7 @@ def _parse_flags(argv: list[str]) -> list[str]:
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     _fail(f"unexpected arguments: {' '.join(argv[1:])}")
+  compilation_cache.enable_from_flag()  # --compilation_cache: a second run starts compiled.
   # Orbax narrates every save at INFO and JAX reports each accelerator it does not find: keep
   # the log to this run's own lines.
   logging.get_absl_handler().addFilter(lambda record: "/orbax/" not in record.pathname)
@@ -121,8 +151,10 @@ def main(argv: list[str]) -> None:
     _fail(str(error))
   if not distributed.is_writer():  # One log for the run: process 0's.
     logging.set_verbosity(logging.WARNING)
-  config_path = config_flags.get_config_filename(flags.FLAGS["config"])
-  workdir = _WORKDIR.value or os.path.join("runs", os.path.splitext(os.path.basename(config_path))[0])
+  # `--config=configs/ali_images.py:cifar10` calls get_config("cifar10"): runs/ali_images_cifar10.
+  config_path, _, config_arg = config_flags.get_config_filename(flags.FLAGS["config"]).partition(":")
+  run_name = os.path.splitext(os.path.basename(config_path))[0] + (f"_{config_arg}" if config_arg else "")
+  workdir = _WORKDIR.value or os.path.join("runs", run_name)
   try:
     configuration.check_overrides(_CONFIG.value, config_flags.get_override_values(flags.FLAGS["config"]))
     if _MODE.value == "train":

@@ -16,9 +16,9 @@ Each cell trains `configs/<method>_<data>.py` with `train.num_seeds` seeds (seed
 vmapped in one process (aegan/train.py), the same `train_and_evaluate` as launch/main.py, into
 `<workdir>/<method>_<data>` (a finished cell is resumed, not retrained, so an interrupted table
 continues where it stopped). The markdown table — modes and % high-quality samples as mean ±
-standard deviation over the seeds, the paper's number beside each, the wall time of each cell
-and of the whole table — is printed and written to `<workdir>/table.md`, which is rewritten
-after every cell, so an interrupted table keeps the cells it finished.
+sample standard deviation (ddof 1) over the seeds, the paper's number beside each, the wall
+time of each cell and of the whole table — is printed and written to `<workdir>/table.md`,
+which is rewritten after every cell, so an interrupted table keeps the cells it finished.
 
 `--jobs=N` trains N cells at a time, each in a fresh process (spawned, so no JAX state is
 shared; on a GPU each process gets 0.9/N of its memory unless XLA_PYTHON_CLIENT_MEM_FRACTION
@@ -42,7 +42,7 @@ sys.path.insert(0, REPO)
 import jax  # pylint: disable=wrong-import-position
 from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
-from aegan import train, writers  # pylint: disable=wrong-import-position
+from aegan import compilation_cache, train, writers  # pylint: disable=wrong-import-position
 from configs.tables import TABLES  # pylint: disable=wrong-import-position
 
 _TABLE = flags.DEFINE_enum("table", "veegan1", list(TABLES), "Which paper table.")
@@ -61,11 +61,15 @@ _WORKDIR = flags.DEFINE_string("workdir", None, "Where the runs go (default: run
 
 
 def _mean_std(results: dict, name: str, scale: float = 1.0) -> str:
-  return f"{scale * results[name]:.1f} ± {scale * results.get(name + '_std', 0.0):.1f}"
+  """`name`'s mean over the seeds ± their sample standard deviation (ddof 1; aegan/evaluation/
+  seeds.py), both times `scale`; the value alone for a single seed."""
+  if name + "_std" not in results:
+    return f"{scale * results[name]:.1f}"
+  return f"{scale * results[name]:.1f} ± {scale * results[name + '_std']:.1f}"
 
 
 def _modes_and_hq(results: dict) -> tuple[str, str]:
-  """A cell's modes and % high-quality samples, each as mean ± std over its seeds."""
+  """A cell's modes and % high-quality samples, each as mean ± sample std over its seeds."""
   return _mean_std(results, "eval/modes"), _mean_std(results, "eval/hq_fraction", 100)
 
 
@@ -98,6 +102,7 @@ def run_cell(method: str, data: str, steps: int | None, seed: int, num_seeds: in
 
 def main(argv: list[str]) -> None:
   del argv
+  compilation_cache.enable_from_flag()  # Inherited by the --jobs processes through the environment.
   logging.set_verbosity(logging.WARNING)
   table = TABLES[_TABLE.value]
   if _BUDGET.value != "config" and _BUDGET.value not in table["budgets"]:
@@ -140,7 +145,7 @@ def main(argv: list[str]) -> None:
                            for data in datasets if data in steps_by_data)
     devices = sorted({device for _, _, _, device in done.values()})
     text = "\n".join(rows) + (
-        f"\n\nmean ± std over {_SEEDS.value} seeds (from {_SEED.value}), vmapped in one process per "
+        f"\n\nmean ± sample std (ddof 1) over {_SEEDS.value} seeds (from {_SEED.value}), vmapped in one process per "
         f"cell{f', {_JOBS.value} cells at a time' if _JOBS.value > 1 else ''}; iterations per cell: "
         f"{iterations}; {', '.join(devices)}, {os.cpu_count()} cores, "
         f"{platform.processor() or platform.machine()}; "
