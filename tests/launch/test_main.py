@@ -45,8 +45,8 @@ def test_training_run_writes_the_workdir_and_resumes(tmp_path):
   assert any(name.startswith("events.out.tfevents") for name in os.listdir(workdir))
   assert sorted(os.listdir(workdir / "checkpoints")) == ["100", "200", "300"]
 
-  # Run again: the finished run is resumed, not retrained (the learning-rate schedules follow
-  # train.steps, so a longer run is another config; tests/test_train.py resumes mid-run).
+  # Run again: the finished run is resumed, not retrained (a longer run extends it:
+  # tests/launch/test_extend.py; tests/test_train.py resumes mid-run).
   result = run(f"--workdir={workdir}", "--config.train.steps=300", *TINY)
   assert result.returncode == 0, result.stderr
   assert "resuming from step 300" in result.stderr
