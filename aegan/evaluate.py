@@ -12,7 +12,8 @@ run (e.g. `--config.eval.features.weights=...` to add FID with the Inception net
   `<workdir>/evaluations/<step>/`: results.json (metrics, the feature network and resize, the
   checkpoint, the seconds taken), summary.md (the same as a table to read), metrics.jsonl and
   TensorBoard scalars, and the figures.
-- `sample`: `num_samples` samples from the key PRNGKey(`seed`), written to
+- `sample`: `num_samples` samples from the random stream `sample` of `seed`
+  (aegan/sampling.py, `stream_key`), written to
   `<workdir>/samples/sample_<step>_seed<seed>.npz` (`x`: uint8 images, or the vectors as
   float32) and `.png` (an image grid, or a scatter plot over a 2-D mixture's modes).
 """
@@ -21,6 +22,7 @@ import os
 import time
 
 import jax
+import jax.numpy as jnp
 import ml_collections
 import numpy as np
 from absl import logging
@@ -126,7 +128,7 @@ def sample(config: ml_collections.ConfigDict, workdir: str, num_samples: int, se
   step, num_seeds = int(state.step), config.train.get("num_seeds", 1)
   drawn = -(-num_samples // mesh.size) * mesh.size
   draw = map_draws(method, dataset, mesh, drawn, config.eval.get("batch_size", 500),
-                   lambda nets, batch: method.generate(nets, batch))
+                   lambda nets, batch: method.generate(nets, batch), "sample")
   is_image = len(dataset.example_shape) == 3
   arrays = replicate(dataset.arrays("test"), mesh)
   paths = []
@@ -135,7 +137,7 @@ def sample(config: ml_collections.ConfigDict, workdir: str, num_samples: int, se
     if num_seeds > 1:
       params, batch_stats = seed_slice(params, index), seed_slice(batch_stats, index)
     samples = np.asarray(multihost_utils.process_allgather(
-        draw(params, batch_stats, arrays, jax.random.PRNGKey(seed)), tiled=True))[:num_samples]
+        draw(params, batch_stats, arrays, jnp.int32(seed)), tiled=True))[:num_samples]
     stem = os.path.join(workdir, "samples", f"sample_{step:08d}_seed{seed}"
                         + (f"_run{index}" if num_seeds > 1 else ""))
     if distributed.is_writer():

@@ -25,6 +25,7 @@ from aegan.data import Dataset, make_dataset
 from aegan.methods import Method, init_variables, make_method
 from aegan.optimizers import make_optimizers
 from aegan.parallel import replicate
+from aegan.sampling import stream_key
 
 
 class TrainState(flax.struct.PyTreeNode):
@@ -64,10 +65,12 @@ def build(config: ml_collections.ConfigDict) -> tuple[
 def init_state(method: Method, optimizers: Mapping[str, optax.GradientTransformation],
                seed: int, num_seeds: int = 1) -> TrainState:
   """The state of a run of `seed`, or, for num_seeds > 1, of the runs of seeds seed, seed + 1,
-  ..., stacked on a leading axis of every leaf but `step` (`SEED_AXES`)."""
+  ..., stacked on a leading axis of every leaf but `step` (`SEED_AXES`). Each seed's networks
+  are initialised from its stream `init` and its state's key is its stream `train`
+  (aegan/sampling.py, `stream_key`)."""
 
   def one_seed(seed):
-    init_key, train_key = jax.random.split(jax.random.PRNGKey(seed))
+    init_key, train_key = stream_key(seed, "init"), stream_key(seed, "train")
     params, batch_stats = init_variables(method, init_key)
     opt_state = {name: optimizers[name].init(p) for name, p in params.items()}
     return TrainState(step=jnp.zeros((), jnp.int32), params=params, batch_stats=batch_stats,

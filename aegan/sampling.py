@@ -52,14 +52,18 @@ def sample_batch(method: Method, dataset: Dataset, arrays: Mapping[str, jax.Arra
 STREAMS = {
     "init": "the networks' initial parameters (aegan/experiment.py, init_state)",
     "train": "every training draw: fold_in(fold_in(fold_in(key, step), repeat), example)",
-    "eval/draws": "an evaluation's samples and its held-out examples' randomness, per example",
-    "eval/held_out": "the order in which an evaluation takes the distinct held-out examples",
+    "eval/draws": "an evaluation's samples (their noise), per example",
+    "eval/draws/order": "the order in which an evaluation takes its distinct held-out examples",
+    "eval/draws/example": "what is random within a held-out example (ColorMNIST's colour)",
     "eval/ms_ssim_pairs": "the random index pairs of eval/ms_ssim and of eval/ms_ssim_real",
-    "eval/critic_pool": "the independent critic's pool of samples and training examples",
+    "eval/critic_pool": "the independent critic's pool of samples (their noise), per example",
+    "eval/critic_pool/order": "the order in which the critic's pool takes training examples",
+    "eval/critic_pool/example": "what is random within one of those (ColorMNIST's colour)",
     "eval/critic": "the independent critic's initialisation and training batches",
     "eval/ivom": "IvOM's starting points",
     "eval/kid": "KID's random subsets",
     "sample": "`launch/main.py --mode=sample`'s samples (its --seed)",
+    "reference/example": "what is random within a feature metrics' real reference example",
 }
 
 

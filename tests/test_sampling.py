@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from aegan import train
+from aegan.methods import init_variables
 from aegan.sampling import STREAMS, sample_batch, stream_id, stream_key
 
 
@@ -50,3 +51,15 @@ def test_every_stream_of_every_seed_has_its_own_key():
 def test_an_unknown_stream_is_refused():
   with pytest.raises(ValueError, match="unknown random stream 'eval/typo'"):
     stream_key(0, "eval/typo")
+
+
+def test_a_run_initialises_and_trains_from_its_own_streams(tiny_veegan):
+  # Seed 3 of a run: parameters from stream `init`, every training draw from stream `train`
+  # (was split(PRNGKey(3)), whose halves are fold_in(PRNGKey(3), 0 or 1)).
+  method, _, optimizers = train.build(tiny_veegan)
+  state = train.init_state(method, optimizers, 3)
+  np.testing.assert_array_equal(state.key, stream_key(3, "train"))
+  params, _ = init_variables(method, stream_key(3, "init"))
+  jax.tree.map(np.testing.assert_array_equal, state.params, params)
+  together = train.init_state(method, optimizers, 2, num_seeds=2)
+  np.testing.assert_array_equal(together.key[1], stream_key(3, "train"))

@@ -50,7 +50,8 @@ def test_a_several_seed_run_reports_each_seed_and_their_mean(tiny_veegan, tmp_pa
   for name in ("eval/modes", "eval/hq_fraction", "eval/mode_kl"):
     per_seed = [results[f"eval/seed{i}/{name.removeprefix('eval/')}"] for i in range(2)]
     np.testing.assert_allclose(results[name], np.mean(per_seed), rtol=1e-6)
-    np.testing.assert_allclose(results[f"{name}_std"], np.std(per_seed), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(results[f"{name}_std"], np.std(per_seed, ddof=1), rtol=1e-6,
+                               atol=1e-9)
   assert json.load(open(tmp_path / "seeds" / "results.json"))["eval/seed1/modes"] == results["eval/seed1/modes"]
   samples = np.load(tmp_path / "seeds" / "samples" / "final.npz")["x"]
   assert samples.shape == (2, config.eval.num_samples, 2)

@@ -3,7 +3,11 @@
 A dataset's `arrays(split)` are host numpy arrays (uint8 images, int32 labels and index tables)
 that the trainer places on the devices once; `sample_labelled(arrays, key)` draws one example,
 scaled from 0..255 to [-1, 1], and its label, as a pure function of the key. Splits are "train"
-and "test".
+and "test". A split holds `num_examples(arrays)` distinct examples, and
+`example_labelled(arrays, index, key)` is example `index` of them (the key draws only what is
+random within an example, ColorMNIST's colour): the evaluation takes its held-out examples
+this way, each once (aegan/evaluation/evaluator.py), where `sample_labelled` draws with
+replacement.
 
 - `cifar10` (32x32x3) and `mnist` (28x28x1): tfds's catalogue sets; label = class, 10 modes.
 - `celeb_a`: CelebA's aligned faces (218x178) cropped to their central 108x108 (top 55, left 35)
@@ -13,9 +17,9 @@ and "test".
 - `stacked_mnist`: Stacked-MNIST (VEEGAN, Srivastava et al. 2017, arXiv 1705.07761, Section 5;
   Unrolled GAN, Metz et al. 2017, arXiv 1611.02163): three MNIST digits, drawn uniformly and
   independently, in the R, G and B channels; label 100 d_R + 10 d_G + d_B, 1000 modes. A split
-  is a fixed table of digit triples drawn with `stack_seed` from that split of MNIST (training
-  size 128,000, as in PacGAN's re-run, Lin et al. 2018, arXiv 1712.04086); MNIST is stored once
-  and the channels are stacked at each draw.
+  is a fixed table of distinct digit triples drawn with `stack_seed` from that split of MNIST
+  (training size 128,000, as in PacGAN's re-run, Lin et al. 2018, arXiv 1712.04086); MNIST is
+  stored once and the channels are stacked at each draw.
 - `color_mnist`: ColorMNIST (α-GAN, Rosca et al. 2017, arXiv 1706.04987, Section 5, which does
   not spell out its construction; ours): a uniformly drawn MNIST digit painted in a foreground
   colour c ~ U[0, 1]^3 drawn from the key at each draw, on black: x = 2 (d / 255) c - 1 for
@@ -82,20 +86,45 @@ class LabelledImages:
           f"images of shape {images.shape[1:]} on disk, expected {self.example_shape}")
     return {"images": images, "labels": labels}
 
+  def num_examples(self, arrays: dict[str, jax.Array]) -> int:
+    return arrays["images"].shape[0]
+
+  def example_labelled(self, arrays: dict[str, jax.Array], index: jax.Array, key: jax.Array
+                       ) -> tuple[jax.Array, jax.Array]:
+    """Image `index` and its label (`key` unused: an image has nothing random)."""
+    del key
+    return to_float(arrays["images"][index]), arrays["labels"][index]
+
   def sample_labelled(self, arrays: dict[str, jax.Array], key: jax.Array) -> tuple[jax.Array, jax.Array]:
     index = jax.random.randint(key, (), 0, arrays["images"].shape[0])
-    return to_float(arrays["images"][index]), arrays["labels"][index]
+    return self.example_labelled(arrays, index, key)
 
   def sample(self, arrays: dict[str, jax.Array], key: jax.Array) -> jax.Array:
     return self.sample_labelled(arrays, key)[0]
+
+
+def distinct_triples(num_images: int, num_triples: int, rng: np.random.Generator) -> np.ndarray:
+  """int32 [num_triples, 3]: distinct triples of image indices below `num_images`, uniform
+  among such sets (each triple's three indices uniform and independent, the triples drawn
+  without replacement from the num_images³ possible ones).
+
+  Raises:
+    ValueError: more triples asked for than num_images³.
+  """
+  if num_triples > num_images**3:
+    raise ValueError(f"{num_triples} distinct triples asked of {num_images} images: at most "
+                     f"{num_images**3} exist")
+  flat = rng.choice(num_images**3, num_triples, replace=False)
+  return np.stack(np.unravel_index(flat, (num_images,) * 3), axis=-1).astype(np.int32)
 
 
 @dataclasses.dataclass(frozen=True)
 class StackedImages:
   """Three single-channel images stacked as R, G, B; label = 100 l_R + 10 l_G + l_B.
 
-  A split is `source`'s split of images plus a fixed [num, 3] table of uniform, independent
-  image indices, drawn with numpy from (stack_seed, split); a draw is a uniformly chosen row.
+  A split is `source`'s split of images plus a fixed [num, 3] table of distinct triples of
+  image indices (`distinct_triples`), drawn with numpy from (stack_seed, split); a draw is a
+  uniformly chosen row, example i is row i.
   """
 
   source: LabelledImages
@@ -116,15 +145,23 @@ class StackedImages:
     arrays = self.source.arrays(split)
     rng = np.random.default_rng([self.stack_seed, SPLITS.index(split)])
     size = self.num_train if split == "train" else self.num_test
-    triples = rng.integers(0, len(arrays["labels"]), (size, 3), dtype=np.int32)
-    return {**arrays, "triples": triples}
+    return {**arrays, "triples": distinct_triples(len(arrays["labels"]), size, rng)}
 
-  def sample_labelled(self, arrays: dict[str, jax.Array], key: jax.Array) -> tuple[jax.Array, jax.Array]:
-    triples = arrays["triples"]
-    triple = triples[jax.random.randint(key, (), 0, triples.shape[0])]
+  def num_examples(self, arrays: dict[str, jax.Array]) -> int:
+    return arrays["triples"].shape[0]
+
+  def example_labelled(self, arrays: dict[str, jax.Array], index: jax.Array, key: jax.Array
+                       ) -> tuple[jax.Array, jax.Array]:
+    """The stack of row `index` of the triples and its label (`key` unused)."""
+    del key
+    triple = arrays["triples"][index]
     channels = arrays["images"][triple, ..., 0]  # [3, H, W]
     label = jnp.sum(arrays["labels"][triple] * jnp.array([100, 10, 1], jnp.int32))
     return to_float(jnp.moveaxis(channels, 0, -1)), label
+
+  def sample_labelled(self, arrays: dict[str, jax.Array], key: jax.Array) -> tuple[jax.Array, jax.Array]:
+    index = jax.random.randint(key, (), 0, arrays["triples"].shape[0])
+    return self.example_labelled(arrays, index, key)
 
   def sample(self, arrays: dict[str, jax.Array], key: jax.Array) -> jax.Array:
     return self.sample_labelled(arrays, key)[0]
@@ -151,12 +188,20 @@ class ColouredImages:
   def arrays(self, split: str) -> dict[str, np.ndarray]:
     return self.source.arrays(split)
 
+  def num_examples(self, arrays: dict[str, jax.Array]) -> int:
+    return arrays["images"].shape[0]
+
+  def example_labelled(self, arrays: dict[str, jax.Array], index: jax.Array, key: jax.Array
+                       ) -> tuple[jax.Array, jax.Array]:
+    """Digit `index` painted in the colour drawn from `key`, and its label."""
+    colour = jax.random.uniform(key, (3,))
+    grey = arrays["images"][index].astype(jnp.float32) / 255  # [H, W, 1]
+    return 2 * grey * colour - 1, arrays["labels"][index]
+
   def sample_labelled(self, arrays: dict[str, jax.Array], key: jax.Array) -> tuple[jax.Array, jax.Array]:
     index_key, colour_key = jax.random.split(key)
     index = jax.random.randint(index_key, (), 0, arrays["images"].shape[0])
-    colour = jax.random.uniform(colour_key, (3,))
-    grey = arrays["images"][index].astype(jnp.float32) / 255  # [H, W, 1]
-    return 2 * grey * colour - 1, arrays["labels"][index]
+    return self.example_labelled(arrays, index, colour_key)
 
   def sample(self, arrays: dict[str, jax.Array], key: jax.Array) -> jax.Array:
     return self.sample_labelled(arrays, key)[0]

@@ -11,7 +11,8 @@ each generated sample (quantised to uint8 first, as an image file would hold it)
     eval/modes, eval/mode_kl            over every sample (the paper's count)
     eval/confident_fraction             samples whose 3 channels all have probability
                                         ≥ eval.classifier.confidence
-    eval/confident_modes, eval/confident_mode_kl   over those samples only
+    eval/confident_modes, eval/confident_mode_kl   over those samples only (the KL is NaN,
+                                        null in results.json, when there are none)
     eval/classifier_accuracy            the classifier's own test accuracy (its results.json)
 
 (aegan/evaluation/stacked.py has the counting.) A classifier of single-channel images applied

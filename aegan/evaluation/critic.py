@@ -17,7 +17,8 @@ distribution. The soft penalty lets f's slope exceed 1 where that pays more than
 a converged critic overestimates W1 by a known amount: for N(2, 1) against N(0, 1) (W1 = 2) the
 penalised optimum with λ = 10 scores 2.21 (tests/evaluation/test_critic.py).
 
-The critic trains on fixed pools of `num_train` real training examples and as many samples,
+The critic trains on fixed pools of `num_train` distinct real training examples (as many as
+the split holds; aegan/evaluation/evaluator.py) and as many samples,
 drawing `batch_size` of each uniformly with replacement per step; λ = 10 and Adam (1e-4,
 β = (0, 0.9)) are WGAN-GP's defaults. Data parallel: the pools are replicated, each device
 scores its slice of every global batch and the loss is averaged over devices before
@@ -46,7 +47,8 @@ CriticState = tuple[dict, optax.OptState]
 
 def check_config(section: ml_collections.ConfigDict, num_devices: int, num_samples: int) -> None:
   """Raises ConfigError unless `section` (config.eval.critic) can run on `num_devices` with
-  `num_samples` (config.eval.num_samples) held-out examples and samples drawn per evaluation."""
+  `num_samples` distinct held-out examples (config.eval.num_samples, at most the test split's
+  examples: aegan/evaluation/evaluator.py) and samples per evaluation."""
   for field in ("steps", "batch_size", "steps_per_call", "num_train", "num_test"):
     value = section[field]
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
@@ -56,8 +58,9 @@ def check_config(section: ml_collections.ConfigDict, num_devices: int, num_sampl
       raise ConfigError(f"config.eval.critic.{field}={section[field]} is not divisible by the "
                         f"{num_devices} devices")
   if section.num_test > num_samples:
-    raise ConfigError(f"config.eval.critic.num_test={section.num_test} exceeds "
-                      f"config.eval.num_samples={num_samples}")
+    raise ConfigError(f"config.eval.critic.num_test={section.num_test} exceeds the "
+                      f"{num_samples} distinct held-out examples of an evaluation "
+                      "(config.eval.num_samples, at most the test split's examples)")
   if section.steps % section.steps_per_call:
     raise ConfigError(f"config.eval.critic.steps={section.steps} is not a multiple of "
                       f"config.eval.critic.steps_per_call={section.steps_per_call}")

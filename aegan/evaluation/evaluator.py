@@ -1,19 +1,26 @@
 """The evaluation a run does periodically and at the end, on every device at once.
 
-Generated samples are drawn from the eval key, one key per global sample index, split over the
-`data` mesh, in chunks of `config.eval.batch_size`, with every network in evaluation mode
-(BatchNorm running averages). Then, by dataset:
+Generated samples are drawn from the `eval/draws` stream of the seed (aegan/sampling.py,
+`stream_key`), one key per global sample index, split over the `data` mesh, in chunks of
+`config.eval.batch_size`, with every network in evaluation mode (BatchNorm running averages).
+Each sample comes with a held-out example of the test split: on an image set, the split's
+examples in a random order, each once (`map_draws`, `distinct`), so the held-out set is the
+first min(eval.num_samples, examples in the split) rows, and the measures below use no more
+(the log says how many; stacked sets count rows of their table of distinct triples); on a
+Gaussian mixture, independent draws. Every measure draws from a stream of its own
+(`aegan.sampling.STREAMS`). Then, by dataset:
 - Gaussian mixtures: `eval/modes`, `eval/hq_fraction`, `eval/mode_kl` and a scatter plot;
 - images: a PNG grid of samples (also in TensorBoard) and, with `eval.ms_ssim_pairs` > 0, the
   diversity `eval/ms_ssim` (mean MS-SSIM of that many random pairs of distinct samples,
   quantised to uint8; lower = more diverse; aegan/evaluation/ms_ssim.py) next to the same for
-  held-out real images, `eval/ms_ssim_real`, each with its standard error (`_stderr`).
+  held-out real images, `eval/ms_ssim_real` (pairs of distinct held-out examples), each with
+  its standard error (`_stderr`).
 Methods with an encoder or reconstructor also reconstruct as many held-out examples (the
 dataset's test split): `eval/recon_l1` = mean |x - x_rec| and `eval/recon_mse` = mean
 (x - x_rec)², both per element on the [-1, 1] data scale, and, for images, a PNG grid of
 real/reconstruction pairs.
 A classifier (the `classifier` method, which generates nothing) is evaluated instead on
-`eval.num_samples` labelled draws of the test split: `eval/accuracy`, `eval/cross_entropy`.
+its held-out examples: `eval/accuracy`, `eval/cross_entropy`.
 With `eval.classifier.workdir` naming a trained classifier's run, samples of a stacked set are
 labelled channel by channel and their modes counted (aegan/evaluation/classifier.py).
 With `eval.features` naming a feature network (a classifier run or the FID Inception's weights
@@ -54,29 +61,52 @@ from aegan.evaluation.mixtures import mode_metrics
 from aegan.evaluation.ms_ssim import pairwise_ms_ssim
 from aegan.methods import Method, Networks
 from aegan.parallel import DATA_AXIS, replicate
-from aegan.sampling import sample_batch
+from aegan.sampling import sample_batch, stream_key
 from aegan.writers import MetricWriter
 
 GRID_SIZE = 64  # images in a sample grid; half as many pairs in a reconstruction grid.
 
 
+def num_distinct_examples(dataset: Dataset, arrays: dict) -> int | None:
+  """How many distinct examples `arrays` (a split of `dataset`) holds; None for a set drawn
+  afresh at every draw (a Gaussian mixture), whose draws are distinct anyway."""
+  return dataset.num_examples(arrays) if hasattr(dataset, "num_examples") else None
+
+
 def map_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh, num: int,
-              batch_size: int, outputs: Callable[[Networks, dict], tuple]) -> Callable:
-  """Jitted (params, batch_stats, arrays, key) -> `outputs(nets, batch)` of `num` single-example
+              batch_size: int, outputs: Callable[[Networks, dict], tuple], stream: str,
+              distinct: bool = False) -> Callable:
+  """Jitted (params, batch_stats, arrays, seed) -> `outputs(nets, batch)` of `num` single-example
   batches, stacked, the networks in evaluation mode.
 
-  Example i is drawn from fold_in(key, i) alone, so the draws do not depend on the number of
-  devices; each device computes num / mesh.size of them, `batch_size` at a time.
+  Example i is drawn from fold_in(stream_key(seed, stream), i) alone (aegan/sampling.py), so
+  the draws do not depend on the number of devices; each device computes num / mesh.size of
+  them, `batch_size` at a time. With `distinct` (a dataset with `num_examples`), example i's
+  real data is not drawn with replacement but is example order[i mod n] of the n in `arrays`,
+  `order` a permutation drawn from the stream `<stream>/order`, and what is random within it
+  (ColorMNIST's colour) from fold_in(stream_key(seed, `<stream>/example`), order[i mod n]):
+  the first min(num, n) examples are distinct.
   """
   local = num // mesh.size
+  distinct = distinct and hasattr(dataset, "num_examples")
 
-  def per_device(params, batch_stats, arrays, key):
+  def per_device(params, batch_stats, arrays, seed):
     indices = jax.lax.axis_index(DATA_AXIS) * local + jnp.arange(local)
     nets = Networks(method.networks, params, batch_stats, train=False)
+    key = stream_key(seed, stream)
+    if distinct:
+      order = jax.random.permutation(stream_key(seed, f"{stream}/order"),
+                                     dataset.num_examples(arrays))
+      example_key = stream_key(seed, f"{stream}/example")
 
     def draw(index):
-      return jax.tree.map(lambda out: out[0],
-                          outputs(nets, sample_batch(method, dataset, arrays, key, index[None])))
+      batch = sample_batch(method, dataset, arrays, key, index[None])
+      if distinct:
+        example = order[index % order.shape[0]]
+        x, label = dataset.example_labelled(arrays, example,
+                                            jax.random.fold_in(example_key, example))
+        batch = {**batch, "x": x[None], **({"label": label[None]} if "label" in batch else {})}
+      return jax.tree.map(lambda out: out[0], outputs(nets, batch))
 
     return jax.lax.map(draw, indices, batch_size=batch_size)
 
@@ -85,22 +115,25 @@ def map_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh, num: in
 
 
 def make_evaluation_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh,
-                          num: int, batch_size: int, reconstruct: bool = True) -> Callable:
-  """`map_draws` of (samples, real x, reconstructions or None); no reconstructions unless
-  `reconstruct` and the method has an encoder or reconstructor."""
+                          num: int, batch_size: int, reconstruct: bool = True,
+                          stream: str = "eval/draws") -> Callable:
+  """`map_draws` (distinct real examples) of (samples, real x, reconstructions or None); no
+  reconstructions unless `reconstruct` and the method has an encoder or reconstructor."""
 
   def outputs(nets, batch):
     reconstruction = method.reconstruct(nets, batch) if reconstruct and method.reconstruct else None
     return method.generate(nets, batch), batch["x"], reconstruction
 
-  return map_draws(method, dataset, mesh, num, batch_size, outputs)
+  return map_draws(method, dataset, mesh, num, batch_size, outputs, stream, distinct=True)
 
 
 def make_classification_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh,
                               num: int, batch_size: int) -> Callable:
-  """`map_draws` of a classifier's (logits [num, classes], labels [num]) on labelled draws."""
+  """`map_draws` of a classifier's (logits [num, classes], labels [num]) on distinct held-out
+  examples."""
   return map_draws(method, dataset, mesh, num, batch_size,
-                   lambda nets, batch: (nets("classifier", batch["x"]), batch["label"]))
+                   lambda nets, batch: (nets("classifier", batch["x"]), batch["label"]),
+                   "eval/draws", distinct=True)
 
 
 def classification_metrics(logits: np.ndarray, labels: np.ndarray) -> dict[str, float]:
@@ -122,6 +155,40 @@ def critic_training_arrays(dataset: Dataset, config: ml_collections.ConfigDict
   # Streamed sets are labelled images: one record each.
   images, labels = read_random(dataset.records("train"), config.eval.critic.num_train, config.seed)
   return {"images": images, "labels": labels}
+
+
+def held_out_count(dataset: Dataset, arrays: dict, num: int, what: str = "held-out examples"
+                   ) -> int:
+  """How many of `num` draws from `arrays` (`map_draws`, `distinct`) are distinct examples:
+  min(num, the split's examples), logged; `num` for a set drawn afresh (a Gaussian mixture)."""
+  available = num_distinct_examples(dataset, arrays)
+  if available is None:
+    return num
+  logging.info("%s: %d distinct examples (of %d asked for; the split holds %d)", what,
+               min(num, available), num, available)
+  return min(num, available)
+
+
+def summarise_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
+  """The summary of several seeds' metrics (each seed's a dict of the same names):
+
+      eval/<metric>         the mean over the seeds where the metric is defined (finite)
+      eval/<metric>_std     their sample standard deviation, ddof 1: √(Σ (v − mean)² / (n − 1))
+      eval/<metric>_seeds   n, how many seeds that is, written only when fewer than all
+
+  A metric can be undefined for a seed, NaN: `eval/confident_mode_kl` when no sample is
+  confident, a mixture's `eval/mode_kl` when no sample is of high quality; averaging it in
+  would make the mean NaN, and counting it as 0 would read as a perfect score. The mean is NaN
+  where no seed defines the metric, the std where fewer than two do."""
+  summary = {}
+  for name in per_seed[0]:
+    values = np.array([metrics[name] for metrics in per_seed], np.float64)
+    defined = values[np.isfinite(values)]
+    summary[name] = float(np.mean(defined)) if len(defined) else float("nan")
+    summary[f"{name}_std"] = float(np.std(defined, ddof=1)) if len(defined) > 1 else float("nan")
+    if len(defined) < len(values):
+      summary[f"{name}_seeds"] = float(len(defined))
+  return summary
 
 
 def seed_metric_name(name: str, seed: int) -> str:
@@ -148,7 +215,9 @@ class Evaluator:
     if classifier_section and classifier_section.get("workdir"):
       self._channel_classifier = TrainedClassifier(classifier_section.workdir, mesh)
       self._confidence = classifier_section.get("confidence", 0.9)
-    self._test_arrays = replicate(dataset.arrays("test"), mesh)
+    test_arrays = dataset.arrays("test")
+    self._num_held_out = held_out_count(dataset, test_arrays, config.eval.num_samples)
+    self._test_arrays = replicate(test_arrays, mesh)
     self._seed = config.seed
     self._ms_ssim_pairs = config.eval.get("ms_ssim_pairs", 0)
     self._is_image = len(dataset.example_shape) == 3
@@ -159,14 +228,17 @@ class Evaluator:
       self._feature_metrics = sample_quality.FeatureMetrics(config, dataset, mesh, workdir)
     self._critic_section, self._ivom_section = config.eval.get("critic"), config.eval.get("ivom")
     if self._critic_section and self._critic_section.steps:
-      critic.check_config(self._critic_section, mesh.size, config.eval.num_samples)
+      critic.check_config(self._critic_section, mesh.size, self._num_held_out)
       self._critic = critic.WassersteinCritic.from_config(self._critic_section, mesh)
       self._critic_draws = make_evaluation_draws(
           method, dataset, mesh, self._critic_section.num_train,
-          config.eval.get("batch_size", 500), reconstruct=False)
-      self._train_arrays = replicate(critic_training_arrays(dataset, config), mesh)
+          config.eval.get("batch_size", 500), reconstruct=False, stream="eval/critic_pool")
+      train_arrays = critic_training_arrays(dataset, config)
+      held_out_count(dataset, train_arrays, self._critic_section.num_train,
+                     "the independent critic's training pool")
+      self._train_arrays = replicate(train_arrays, mesh)
     if self._ivom_section and self._ivom_section.num_images:
-      ivom.check_config(self._ivom_section, mesh.size, config.eval.num_samples)
+      ivom.check_config(self._ivom_section, mesh.size, self._num_held_out)
 
       def generate(variables, noise):
         return method.generate(Networks(method.networks, *variables, train=False), noise)
@@ -180,24 +252,31 @@ class Evaluator:
     images), which were scored.
 
     `seed`: which seed of a several-seed run this is (aegan/train.py): its metrics are written
-    as `eval/seed<i>/...` and its figures as `..._seed<i>.png`, and it draws from the key a
+    as `eval/seed<i>/...` and its figures as `..._seed<i>.png`, and it draws from the streams a
     single run of config.seed + i would. The returned metrics keep their plain names.
     """
-    key = jax.random.PRNGKey(self._seed + 1 + (seed or 0))
-    draws = self._draw(params, batch_stats, self._test_arrays, key)
+    run_seed = jnp.int32(self._seed + (seed or 0))
+    draws = self._draw(params, batch_stats, self._test_arrays, run_seed)
+    held_out = self._num_held_out
     if self._is_classifier:
-      metrics = classification_metrics(*multihost_utils.process_allgather(draws, tiled=True))
+      logits, labels = multihost_utils.process_allgather(draws, tiled=True)
+      metrics = classification_metrics(logits[:held_out], labels[:held_out])
       return self._log(writer, step, {k: float(v) for k, v in metrics.items()}, seed), np.zeros((0,))
     # Host numpy of the whole draw on every process (each device drew a slice; in a
-    # multi-process run, other processes' devices hold some): metrics run on the host.
+    # multi-process run, other processes' devices hold some): metrics run on the host. Real
+    # examples past the distinct held-out ones repeat them and are not used.
     samples, real, reconstructions = multihost_utils.process_allgather(draws, tiled=True)
+    real = real[:held_out]
+    reconstructions = None if reconstructions is None else reconstructions[:held_out]
     metrics = {}
     if isinstance(self._dataset, GaussianMixture):
       metrics.update(mode_metrics(samples, self._dataset.means, self._dataset.hq_unit,
                                   threshold=self._config.eval.hq_threshold))
     if self._is_image and self._ms_ssim_pairs:
       for name, images in (("eval/ms_ssim", samples), ("eval/ms_ssim_real", real)):
-        mean, stderr = pairwise_ms_ssim(quantise(images), key, self._ms_ssim_pairs, 255.0)
+        mean, stderr = pairwise_ms_ssim(quantise(images),
+                                        stream_key(run_seed, "eval/ms_ssim_pairs"),
+                                        self._ms_ssim_pairs, 255.0)
         metrics[name], metrics[f"{name}_stderr"] = mean, stderr
     if reconstructions is not None:
       metrics["eval/recon_l1"] = np.mean(np.abs(real - reconstructions))
@@ -210,14 +289,13 @@ class Evaluator:
       start = time.perf_counter()
       metrics.update(self._feature_metrics(quantise(samples)))
       logging.info("step %d | feature metrics took %.1f s", step, time.perf_counter() - start)
-    critic_key, ivom_key = jax.random.split(key)  # Independent of the draws' fold_in(key, i).
     if self._runs(self._critic, self._critic_section, step):
       start = time.perf_counter()
-      metrics.update(self._critic_distance(params, batch_stats, real, samples, critic_key))
+      metrics.update(self._critic_distance(params, batch_stats, real, samples, run_seed))
       logging.info("step %d | eval/critic_distance took %.1f s", step, time.perf_counter() - start)
     if self._runs(self._inversion, self._ivom_section, step):
       start = time.perf_counter()
-      metrics.update(self._ivom(params, batch_stats, real, ivom_key))
+      metrics.update(self._ivom(params, batch_stats, real, stream_key(run_seed, "eval/ivom")))
       logging.info("step %d | eval/ivom took %.1f s", step, time.perf_counter() - start)
     metrics = {name: float(value) for name, value in metrics.items()}
     if distributed.is_writer():
@@ -249,15 +327,16 @@ class Evaluator:
                                     or step == self._final_step)
 
   def _critic_distance(self, params, batch_stats, real: np.ndarray, samples: np.ndarray,
-                       key: jax.Array) -> dict[str, float]:
-    """A fresh critic trained on training examples against samples drawn from `key`, scored
-    on the first held-out examples and samples of this evaluation."""
-    draw_key, train_key = jax.random.split(key)
+                       run_seed: jax.Array) -> dict[str, float]:
+    """A fresh critic (stream `eval/critic`) trained on distinct training examples against as
+    many samples (both of stream `eval/critic_pool`), scored on the first held-out examples
+    and samples of this evaluation."""
     fake_train, real_train, _ = self._critic_draws(params, batch_stats, self._train_arrays,
-                                                   draw_key)
+                                                   run_seed)
     held_out = self._critic_section.num_test
     return {"eval/critic_distance": self._critic(real_train, fake_train, real[:held_out],
-                                                 samples[:held_out], train_key)}
+                                                 samples[:held_out],
+                                                 stream_key(run_seed, "eval/critic"))}
 
   def _ivom(self, params, batch_stats, real: np.ndarray, key: jax.Array) -> dict[str, float]:
     """IvOM's mean error over the first held-out examples, and its standard error."""

@@ -6,7 +6,8 @@ each held-out image x with D values,
 
     z* = argmin_z ‖x - G(z)‖²,        error(x) = ‖x - G(z*)‖² / D,
 
-and the metric is the mean of error(x) over the images ± its standard error: lower means the
+and the metric is the mean of error(x) over the images ± its standard error (the images are
+distinct held-out examples, so the errors are independent): lower means the
 generator can produce images closer to real ones, so it covers more of the data (a collapsed
 generator cannot reach the modes it misses). Errors are on the data scale ([-1, 1] for images,
 as `eval/recon_mse`; on a [0, 1] pixel scale they would be a quarter of it).
@@ -42,15 +43,17 @@ InversionState = tuple[Noise, optax.OptState]
 
 def check_config(section: ml_collections.ConfigDict, num_devices: int, num_samples: int) -> None:
   """Raises ConfigError unless `section` (config.eval.ivom) can run on `num_devices` with
-  `num_samples` (config.eval.num_samples) held-out images drawn per evaluation."""
+  `num_samples` distinct held-out images per evaluation (config.eval.num_samples, at most the
+  test split's examples: aegan/evaluation/evaluator.py)."""
   for field in ("num_images", "steps", "restarts", "steps_per_call"):
     value = section[field]
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
       raise ConfigError(f"config.eval.ivom.{field} must be a positive integer, got {value!r}")
   if section.num_images % num_devices or section.num_images > num_samples:
     raise ConfigError(f"config.eval.ivom.num_images={section.num_images} must be divisible by "
-                      f"the {num_devices} devices and at most "
-                      f"config.eval.num_samples={num_samples}")
+                      f"the {num_devices} devices and at most the {num_samples} distinct "
+                      "held-out images of an evaluation (config.eval.num_samples, at most the "
+                      "test split's examples)")
   if section.steps % section.steps_per_call:
     raise ConfigError(f"config.eval.ivom.steps={section.steps} is not a multiple of "
                       f"config.eval.ivom.steps_per_call={section.steps_per_call}")

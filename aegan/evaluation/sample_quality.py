@@ -10,13 +10,20 @@ images of the `split` (aegan/evaluation/feature_metrics.py has the definitions):
     eval/fid                                  Fréchet distance of the features' Gaussian fits
     eval/kid, eval/kid_std                    KID over `kid_subsets` subsets of `kid_subset_size`
     eval/inception_score, ..._std             over `is_splits` splits of the samples
+    eval/inception_score_ceiling              the score of a perfect generator at that split
+                                              size and class count (e.g. ≈ 564 for 1,000
+                                              samples a split over 1,000 classes, not 1,000;
+                                              feature_metrics.inception_score_ceiling)
     eval/inception_score_real                 the same for the real images, for reference
     eval/precision, eval/recall               k-NN manifolds, k = `k`
 
 The real images are fixed by (dataset, split, count) alone, not by the run: for a set of
 records (cifar10, mnist, digits, celeb_a) `num_real` distinct records chosen with seed 0 (all
 of them if the split has fewer); for a set composed on device (stacked_*, color_mnist) the
-draws of keys fold_in(PRNGKey(0), i). Their features are computed once and cached as
+first `num_real` of its examples (stacked: rows of its table of distinct triples) in the order
+of a permutation drawn with seed 0, each once (all of them if the split has fewer), ColorMNIST's
+colours drawn from the stream `reference/example` of seed 0, per example. Their features are
+computed once and cached as
 `<cache_dir or workdir/reference_features>/<dataset>-<config hash>_<split>_<network>_<count>.npz`,
 where <network> names the weights by their digest; every run of the same data and network
 can share one cache directory. The network and its resize are reported with the numbers
@@ -41,6 +48,7 @@ from aegan.data.records import read_random
 from aegan.evaluation import feature_metrics
 from aegan.evaluation.features import FeatureNetwork
 from aegan.evaluation.progress import Progress
+from aegan.sampling import stream_key
 from aegan.writers import replace_atomically
 
 NETWORKS = ("classifier", "inception")
@@ -82,15 +90,18 @@ def make_network(section: ml_collections.ConfigDict, mesh: jax.sharding.Mesh) ->
 
 
 def reference_images(dataset: Dataset, split: str, count: int, chunk: int = 5_000) -> np.ndarray:
-  """uint8 [min(count, records), H, W, C]: the real images the reference features are of
-  (module docstring), the same on every process."""
+  """uint8 [min(count, examples), H, W, C]: the distinct real images the reference features
+  are of (module docstring), the same on every process."""
   if hasattr(dataset, "records"):
     return read_random(dataset.records(split), count, REFERENCE_SEED)[0]
   arrays = jax.tree.map(jax.numpy.asarray, dataset.arrays(split))
-  draw = jax.jit(lambda indices: jax.vmap(dataset.sample, (None, 0))(
-      arrays, jax.vmap(jax.random.fold_in, (None, 0))(jax.random.PRNGKey(REFERENCE_SEED), indices)))
-  return np.concatenate([quantise(draw(np.arange(start, min(start + chunk, count))))
-                         for start in range(0, count, chunk)])
+  available = dataset.num_examples(arrays)
+  chosen = np.random.default_rng(REFERENCE_SEED).permutation(available)[:count]
+  example_key = stream_key(REFERENCE_SEED, "reference/example")
+  draw = jax.jit(jax.vmap(lambda index: dataset.example_labelled(
+      arrays, index, jax.random.fold_in(example_key, index))[0]))
+  return np.concatenate([quantise(draw(chosen[start:start + chunk]))
+                         for start in range(0, len(chosen), chunk)])
 
 
 def _data_key(data_config: ml_collections.ConfigDict) -> str:
@@ -154,13 +165,15 @@ class FeatureMetrics:
     start = time.perf_counter()
     kid, kid_std = feature_metrics.kernel_inception_distance(
         real_features, features, section.kid_subsets, section.kid_subset_size,
-        jax.random.PRNGKey(self._seed))
+        stream_key(self._seed, "eval/kid"))
     score, score_std = feature_metrics.inception_score(probabilities, section.is_splits)
     real_score, _ = feature_metrics.inception_score(real_probabilities, section.is_splits)
     precision, recall = feature_metrics.precision_recall(real_features, features, section.k)
     metrics = {"eval/fid": feature_metrics.frechet_inception_distance(real_features, features),
                "eval/kid": kid, "eval/kid_std": kid_std,
                "eval/inception_score": score, "eval/inception_score_std": score_std,
+               "eval/inception_score_ceiling": feature_metrics.inception_score_ceiling(
+                   len(images), section.is_splits, probabilities.shape[-1]),
                "eval/inception_score_real": real_score,
                "eval/precision": precision, "eval/recall": recall}
     logging.info("FID, KID, IS, precision/recall from the features took %.1f s",

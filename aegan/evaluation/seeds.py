@@ -3,7 +3,7 @@
 import numpy as np
 from absl import logging
 
-from aegan.evaluation.evaluator import Evaluator, seed_metric_name
+from aegan.evaluation.evaluator import Evaluator, seed_metric_name, summarise_seeds
 from aegan.experiment import TrainState, seed_slice
 from aegan.writers import MetricWriter
 
@@ -11,16 +11,15 @@ from aegan.writers import MetricWriter
 def evaluate_seeds(evaluator: Evaluator, writer: MetricWriter, num_seeds: int, step: int,
                    state: TrainState) -> tuple[dict[str, float], np.ndarray]:
   """Evaluates every seed of `state`: with several, each seed's metrics as
-  `eval/seed<i>/<metric>`, their mean as `eval/<metric>` and standard deviation (ddof 0) as
-  `eval/<metric>_std`; the samples are stacked, [num_seeds, ...]."""
+  `eval/seed<i>/<metric>`, their mean as `eval/<metric>`, sample standard deviation (ddof 1) as
+  `eval/<metric>_std` and, for a metric some seed leaves undefined (NaN), over how many seeds
+  those were taken as `eval/<metric>_seeds` (evaluator.summarise_seeds); the samples are
+  stacked, [num_seeds, ...]."""
   if num_seeds == 1:
     return evaluator(step, state.params, state.batch_stats, writer)
   per_seed = [evaluator(step, seed_slice(state.params, i), seed_slice(state.batch_stats, i),
                         writer, seed=i) for i in range(num_seeds)]
-  summary = {}
-  for name in per_seed[0][0]:
-    values = [metrics[name] for metrics, _ in per_seed]
-    summary[name], summary[f"{name}_std"] = float(np.mean(values)), float(np.std(values))
+  summary = summarise_seeds([metrics for metrics, _ in per_seed])
   writer.write(step, summary)
   logging.info("step %d | mean over %d seeds | %s", step, num_seeds,
                " ".join(f"{k} {v:.4g}" for k, v in summary.items()))

@@ -139,6 +139,45 @@ def test_stacked_mnist_labels_name_the_digits_in_each_channel(data_dirs):
   assert all(tuple(triple) in rows for triple in triples)
 
 
+def test_stacked_tables_hold_distinct_triples(data_dirs):
+  # 300 triples of 10 test digits (1,000 possible): drawn with replacement, ~45 pairs of rows
+  # would repeat a stack; the table holds each triple at most once.
+  dataset = images.stacked_mnist(data_dir=data_dirs["tensor"], num_train=1000, num_test=300)
+  for split, size in (("train", 1000), ("test", 300)):
+    triples = dataset.arrays(split)["triples"]
+    assert len({tuple(row) for row in triples}) == size
+  # Every one of the 10³ triples once, uniform and independent per channel.
+  everything = images.distinct_triples(10, 1000, np.random.default_rng(0))
+  assert sorted(map(tuple, everything)) == [(a, b, c) for a in range(10) for b in range(10)
+                                            for c in range(10)]
+  with pytest.raises(ValueError, match="1001 distinct triples asked of 10 images: at most 1000"):
+    images.distinct_triples(10, 1001, np.random.default_rng(0))
+
+
+def test_example_i_of_a_split_is_its_ith_image_or_stack(data_dirs):
+  key = jax.random.key(3)
+  mnist = images.mnist(data_dir=data_dirs["tensor"])
+  arrays = mnist.arrays("test")
+  assert mnist.num_examples(arrays) == 10
+  x, label = mnist.example_labelled(arrays, 4, key)
+  np.testing.assert_array_equal(np.rint(127.5 * np.asarray(x) + 127.5), MNIST["test"][0][4])
+  assert label == MNIST["test"][1][4]
+  stacked = images.stacked_mnist(data_dir=data_dirs["tensor"], num_train=50, num_test=40)
+  arrays = stacked.arrays("test")
+  assert stacked.num_examples(arrays) == 40
+  x, label = stacked.example_labelled(arrays, 7, key)
+  row = arrays["triples"][7]
+  np.testing.assert_array_equal(np.rint(127.5 * np.asarray(x) + 127.5),
+                                np.concatenate(MNIST["test"][0][row], axis=-1))
+  assert label == MNIST["test"][1][row] @ [100, 10, 1]
+  coloured = images.color_mnist(data_dir=data_dirs["tensor"])
+  arrays = coloured.arrays("test")
+  x, label = coloured.example_labelled(arrays, 2, key)
+  colour = jax.random.uniform(key, (3,))
+  np.testing.assert_allclose(x, 2 * (MNIST["test"][0][2] / 255) * colour - 1, atol=1e-6)
+  assert label == MNIST["test"][1][2] and coloured.num_examples(arrays) == 10
+
+
 def test_stacked_tables_are_fixed_by_the_stack_seed(data_dirs):
   tables = [images.stacked_mnist(data_dir=data_dirs["tensor"], num_train=100, stack_seed=seed
                                  ).arrays("train")["triples"] for seed in (0, 0, 1)]

@@ -53,6 +53,10 @@ def test_real_images_score_as_real_and_a_shift_does_not(tmp_path):
   assert abs(same["eval/fid"]) < 1e-8
   assert same["eval/precision"] == 1.0 and same["eval/recall"] == 1.0
   assert same["eval/inception_score"] == pytest.approx(same["eval/inception_score_real"])
+  # The ceiling beside it: 10 splits of 200 samples over MeanColour's 3 classes.
+  assert same["eval/inception_score_ceiling"] == pytest.approx(
+      feature_metrics.inception_score_ceiling(2_000, 10, 3))
+  assert 2.98 < same["eval/inception_score_ceiling"] < 3
   assert abs(same["eval/kid"]) < 3 * same["eval/kid_std"]  # Unbiased: around 0.
 
   network = MeanColour()
@@ -95,8 +99,11 @@ def test_reference_images_depend_on_the_data_and_count_alone():
   stacked = make_dataset(_config().data)
   ten, five = (sample_quality.reference_images(stacked, "train", n) for n in (10, 5))
   assert ten.dtype == np.uint8 and ten.shape == (10, 16, 16, 3)
-  np.testing.assert_array_equal(ten[:5], five)  # Image i is drawn from key i alone.
+  np.testing.assert_array_equal(ten[:5], five)  # The first n of one fixed order.
   np.testing.assert_array_equal(sample_quality.reference_images(stacked, "train", 10), ten)
+  # A composed set's reference is distinct stacks, all of them at most: 5,000 test stacks.
+  stacks = sample_quality.reference_images(stacked, "test", 6_000)
+  assert len(stacks) == 5_000 and len(np.unique(stacks.reshape(5_000, -1), axis=0)) == 5_000
   digits = make_dataset(_config().data).source  # A set of records: distinct records, all at most.
   records = digits.records("test")
   every = sample_quality.reference_images(digits, "test", 10 * len(records))

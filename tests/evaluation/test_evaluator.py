@@ -1,0 +1,101 @@
+"""The evaluation's draws (distinct held-out examples, each random stream its own key) and the
+summary of several seeds."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from aegan import train
+from aegan.data.images import quantise
+from aegan.evaluation.evaluator import Evaluator, make_evaluation_draws, summarise_seeds
+from aegan.evaluation.ms_ssim import ms_ssim
+from aegan.methods import Networks
+from aegan.parallel import data_mesh, replicate
+from aegan.sampling import sample_batch, stream_key
+from aegan.writers import MetricWriter
+from configs import dcgan_stacked_digits
+from tests.conftest import tiny
+
+
+def tiny_stacked(num_test: int, num_samples: int):
+  """DCGAN on stacked digits with width-4 nets and `num_test` held-out stacks."""
+  config = tiny(dcgan_stacked_digits.get_config(), steps=2, steps_per_call=1)
+  config.model.generator.width = config.model.discriminator.width = 4
+  config.data.update(num_train=64, num_test=num_test)
+  config.eval.update(num_samples=num_samples, batch_size=16, ms_ssim_pairs=0)
+  del config.eval["critic"], config.eval["ivom"], config.eval["features"]
+  return config
+
+
+def test_held_out_examples_are_distinct_until_the_split_runs_out():
+  # 64 draws of a split of 40 stacks: rows 0..39 are the 40 stacks, each once (drawn with
+  # replacement, 64 draws would hold ~32 distinct stacks); the rest repeat them.
+  config = tiny_stacked(num_test=40, num_samples=64)
+  method, dataset, optimizers = train.build(config)
+  mesh = data_mesh()
+  state = train.init_state(method, optimizers, config.seed)
+  arrays = dataset.arrays("test")
+  draw = make_evaluation_draws(method, dataset, mesh, 64, 16)
+  samples, real, _ = jax.device_get(draw(state.params, state.batch_stats,
+                                         replicate(arrays, mesh), jnp.int32(0)))
+  stacks = quantise(real).reshape(64, -1)
+  table = np.moveaxis(arrays["images"][arrays["triples"], ..., 0], 1, -1).reshape(40, -1)
+  assert len(np.unique(stacks[:40], axis=0)) == 40
+  assert {row.tobytes() for row in stacks[:40]} == {row.tobytes() for row in table}
+  assert {row.tobytes() for row in stacks[40:]} <= {row.tobytes() for row in table}
+  # The samples are the generator's on the noise of the seed's `eval/draws` stream.
+  @jax.jit
+  def generate(params, batch_stats, arrays):
+    noise = sample_batch(method, dataset, arrays, stream_key(0, "eval/draws"), jnp.arange(64))
+    return method.generate(Networks(method.networks, params, batch_stats, train=False), noise)
+
+  expected = generate(state.params, state.batch_stats, jax.tree.map(jnp.asarray, arrays))
+  np.testing.assert_allclose(samples, expected, atol=1e-5)
+  # Another seed takes the stacks in another order.
+  _, other, _ = jax.device_get(draw(state.params, state.batch_stats, replicate(arrays, mesh),
+                                    jnp.int32(1)))
+  assert not np.array_equal(other[:40], real[:40])
+
+
+def test_ms_ssim_real_never_pairs_a_held_out_example_with_itself(tmp_path):
+  # Two held-out stacks and 64 samples: every pair of distinct held-out examples is the two
+  # stacks, so eval/ms_ssim_real is exactly their MS-SSIM, with no spread. Drawn with
+  # replacement, about half the pairs would be a stack with itself (MS-SSIM 1).
+  config = tiny_stacked(num_test=2, num_samples=64)
+  config.eval.ms_ssim_pairs = 50
+  method, dataset, optimizers = train.build(config)
+  mesh = data_mesh()
+  state = replicate(train.init_state(method, optimizers, config.seed), mesh)
+  (tmp_path / "samples").mkdir()
+  evaluator = Evaluator(config, method, dataset, mesh, str(tmp_path))
+  metrics, _ = evaluator(2, state.params, state.batch_stats, MetricWriter(str(tmp_path)))
+  arrays = dataset.arrays("test")
+  stacks = np.moveaxis(arrays["images"][arrays["triples"], ..., 0], 1, -1)  # [2, 16, 16, 3]
+  pair = float(ms_ssim(stacks[:1], stacks[1:], 255.0)[0])
+  assert pair < 0.9
+  np.testing.assert_allclose(metrics["eval/ms_ssim_real"], pair, rtol=1e-5)
+  assert metrics["eval/ms_ssim_real_stderr"] < 1e-6
+
+
+def test_seed_summary_is_the_mean_and_sample_std_over_the_seeds_that_define_it():
+  nan = float("nan")
+  per_seed = [{"eval/modes": 8.0, "eval/confident_mode_kl": 0.5},
+              {"eval/modes": 6.0, "eval/confident_mode_kl": nan},
+              {"eval/modes": 7.0, "eval/confident_mode_kl": 1.5},
+              {"eval/modes": 3.0, "eval/confident_mode_kl": nan}]
+  summary = summarise_seeds(per_seed)
+  # Modes: mean 6, squared deviations 4 + 0 + 1 + 9 = 14, sample std √(14 / 3) (not √(14 / 4)).
+  assert summary["eval/modes"] == 6.0
+  assert summary["eval/modes_std"] == math.sqrt(14 / 3)
+  assert "eval/modes_seeds" not in summary
+  # The KL, defined for seeds 0 and 2 alone: mean 1, std √((0.25 + 0.25) / 1), over 2 seeds.
+  assert summary["eval/confident_mode_kl"] == 1.0
+  assert summary["eval/confident_mode_kl_std"] == math.sqrt(0.5)
+  assert summary["eval/confident_mode_kl_seeds"] == 2
+  one = summarise_seeds([{"eval/mode_kl": 0.25}, {"eval/mode_kl": nan}])
+  assert one["eval/mode_kl"] == 0.25 and math.isnan(one["eval/mode_kl_std"])
+  assert one["eval/mode_kl_seeds"] == 1
+  none = summarise_seeds([{"eval/mode_kl": nan}, {"eval/mode_kl": nan}])
+  assert math.isnan(none["eval/mode_kl"]) and none["eval/mode_kl_seeds"] == 0
