@@ -34,12 +34,15 @@ def test_a_small_table_has_each_cell_with_the_papers_number(tmp_path):
   hq = re.fullmatch(r"(\d+\.\d) ± (\d+\.\d) \(99\.3\)", cells[2])
   assert modes and hq, row
   assert 0 <= float(modes[1]) <= 8 and 0 <= float(hq[1]) <= 100
-  assert "mean ± std over 2 seeds" in table and "iterations per cell: ring 200;" in table
+  assert "mean ± sample std (ddof 1) over 2 seeds" in table
+  assert "iterations per cell: ring 200;" in table
   # Both seeds' results are in the cell's workdir, and the cell is their mean.
   import json  # pylint: disable=import-outside-toplevel
   results = json.load(open(tmp_path / "gan_ring" / "results.json"))
   per_seed = [results[f"eval/seed{i}/modes"] for i in range(2)]
   assert f"{sum(per_seed) / 2:.1f}" == modes[1]
+  # ± the sample std: |a - b| / √2 for two seeds.
+  assert f"{abs(per_seed[0] - per_seed[1]) / 2**0.5:.1f}" == modes[2]
 
 
 def test_cells_in_parallel_processes_give_the_same_table(tmp_path):
