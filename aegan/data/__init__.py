@@ -2,7 +2,10 @@
 
 A dataset exposes `example_shape`, `num_modes`, `arrays(split)` (host arrays the trainer places
 on the devices once and passes into the jitted step) and `sample_labelled(arrays, key)` /
-`sample(arrays, key)` (one example, a pure function of the key). `make_dataset` builds the one
+`sample(arrays, key)` (one example, a pure function of the key). A set with a finite split (the
+image sets) also has `num_examples(arrays)` and `example_labelled(arrays, index, key)`, example
+`index` of the split, with which the evaluation takes distinct held-out examples
+(aegan/data/images.py). `make_dataset` builds the one
 named by `config.data.name` from the section's other fields; a tfds image set that is not
 prepared on this machine raises `DatasetNotFoundError` with one line saying how to get it, and
 one whose images are of another shape or dtype `DatasetFormatError`.
