@@ -18,7 +18,9 @@ samples against 10,000 training stacks, and its joint probabilities over the 1,0
 give the Inception score (the real stacks' is in the log); the reference features are
 computed once, in `<workdir>/reference_features`. Each method first runs a few timed calls to
 measure its iterations/s, then trains `budget_s` x that rate iterations for each seed, the
-same as `launch/main.py`.
+same as `launch/main.py`. The persistent compilation cache (aegan/compilation_cache.py,
+`--compilation_cache`) makes the training run read the step the measurement compiled instead of
+compiling it a second time.
 """
 
 import importlib
@@ -33,7 +35,7 @@ import jax  # pylint: disable=wrong-import-position
 import numpy as np  # pylint: disable=wrong-import-position
 from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
-from aegan import train  # pylint: disable=wrong-import-position
+from aegan import compilation_cache, train  # pylint: disable=wrong-import-position
 from aegan.parallel import data_mesh, replicate  # pylint: disable=wrong-import-position
 
 _CONFIGS = flags.DEFINE_list("configs", ["veegan_stacked_digits", "alpha_gan_stacked_digits",
@@ -93,6 +95,7 @@ def cell(runs: list[dict], name: str, scale: float, form: str) -> str:
 
 def main(_):
   logging.set_verbosity(logging.WARNING)
+  compilation_cache.enable_from_flag()
   classifier = train_classifier()
   print(f"{jax.device_count()} device(s); training budget {_BUDGET.value:.0f} s per method and seed")
   rows = ["| config | it/s | iterations | wall s | " + " | ".join(c[0] for c in COLUMNS) + " |",
