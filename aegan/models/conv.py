@@ -15,7 +15,8 @@ layer followed by BN has no bias (BN's shift replaces it; a bias there has zero 
 Adam would turn into noise-driven updates of size lr).
 Parameters are float32; `dtype` is the compute dtype, and outputs are cast back to float32.
 
-How a x2 stage resamples is a choice (`UPSAMPLING`, `DOWNSAMPLING`), because XLA:CPU
+How a x2 stage resamples is a choice (`UPSAMPLING`, `DOWNSAMPLING`: tables of functions that
+create the stage's layers in the calling network's scope), because XLA:CPU
 differentiates transposed convolutions pathologically slowly (jax-ml/jax#23783). Defaults,
 measured on a 2-core CPU with benchmarks/upsampling.py (fwd+bwd w.r.t. params and input):
   upsample="subpixel": a conv to 4C channels, then depth-to-space (Shi et al. 2016), only
@@ -28,7 +29,7 @@ measured on a 2-core CPU with benchmarks/upsampling.py (fwd+bwd w.r.t. params an
 bfloat16 compute does not speed up these convolutions on XLA:CPU.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 import math
 from typing import Any
 
@@ -80,92 +81,55 @@ def _flatten(*inputs: jax.Array) -> jax.Array:
   return jnp.concatenate([x.reshape(x.shape[0], -1) for x in inputs], axis=-1)
 
 
-class TransposedUpsample(nn.Module):
+# A x2 resampling stage: (x, features, dtype, use_bias) -> x resampled, its layers created in
+# the calling module's scope (a function of a compact module's __call__).
+Resample = Callable[[jax.Array, int, Any, bool], jax.Array]
+
+
+def transposed_upsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True) -> jax.Array:
   """Transposed conv 4x4, stride 2 (DCGAN). Slow to differentiate on XLA:CPU."""
-
-  features: int
-  dtype: Any = jnp.float32
-  use_bias: bool = True
-
-  @nn.compact
-  def __call__(self, x: jax.Array) -> jax.Array:
-    return nn.ConvTranspose(self.features, (4, 4), strides=(2, 2), padding="SAME",
-                            use_bias=self.use_bias, kernel_init=KERNEL_INIT, dtype=self.dtype,
-                            param_dtype=jnp.float32)(x)
+  return nn.ConvTranspose(features, (4, 4), strides=(2, 2), padding="SAME", use_bias=use_bias,
+                          kernel_init=KERNEL_INIT, dtype=dtype, param_dtype=jnp.float32)(x)
 
 
-class ResizeUpsample(nn.Module):
+def resize_upsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True) -> jax.Array:
   """Nearest-neighbour x2, then conv 3x3 (Odena et al. 2016, "Deconvolution and checkerboard
   artifacts")."""
-
-  features: int
-  dtype: Any = jnp.float32
-  use_bias: bool = True
-
-  @nn.compact
-  def __call__(self, x: jax.Array) -> jax.Array:
-    return _conv(self.features, 3, self.dtype, use_bias=self.use_bias)(upsample_nearest(x))
+  return _conv(features, 3, dtype, use_bias=use_bias)(upsample_nearest(x))
 
 
-class SubpixelUpsample(nn.Module):
+def subpixel_upsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True) -> jax.Array:
   """Conv 3x3 to 4·features channels, then depth-to-space (Shi et al. 2016)."""
-
-  features: int
-  dtype: Any = jnp.float32
-  use_bias: bool = True
-
-  @nn.compact
-  def __call__(self, x: jax.Array) -> jax.Array:
-    return depth_to_space(_conv(4 * self.features, 3, self.dtype, use_bias=self.use_bias)(x))
+  return depth_to_space(_conv(4 * features, 3, dtype, use_bias=use_bias)(x))
 
 
-class StridedDownsample(nn.Module):
+def strided_downsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True) -> jax.Array:
   """Conv 4x4, stride 2 (DCGAN)."""
-
-  features: int
-  dtype: Any = jnp.float32
-  use_bias: bool = True
-
-  @nn.compact
-  def __call__(self, x: jax.Array) -> jax.Array:
-    return _conv(self.features, 4, self.dtype, strides=(2, 2), use_bias=self.use_bias)(x)
+  return _conv(features, 4, dtype, strides=(2, 2), use_bias=use_bias)(x)
 
 
-class SpaceToDepthDownsample(nn.Module):
+def space_to_depth_downsample(x: jax.Array, features: int, dtype: Any,
+                              use_bias: bool = True) -> jax.Array:
   """Space-to-depth (2x2 blocks to channels), then conv 2x2: the same 4x4 input window as the
   strided conv, shifted by one pixel, with stride-1 convolutions only."""
-
-  features: int
-  dtype: Any = jnp.float32
-  use_bias: bool = True
-
-  @nn.compact
-  def __call__(self, x: jax.Array) -> jax.Array:
-    return _conv(self.features, 2, self.dtype, use_bias=self.use_bias)(space_to_depth(x))
+  return _conv(features, 2, dtype, use_bias=use_bias)(space_to_depth(x))
 
 
-class ConvPoolDownsample(nn.Module):
+def conv_pool_downsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True) -> jax.Array:
   """Conv 3x3, then 2x2 average pooling."""
-
-  features: int
-  dtype: Any = jnp.float32
-  use_bias: bool = True
-
-  @nn.compact
-  def __call__(self, x: jax.Array) -> jax.Array:
-    x = _conv(self.features, 3, self.dtype, use_bias=self.use_bias)(x)
-    return nn.avg_pool(x, (2, 2), strides=(2, 2), padding="SAME")
+  x = _conv(features, 3, dtype, use_bias=use_bias)(x)
+  return nn.avg_pool(x, (2, 2), strides=(2, 2), padding="SAME")
 
 
-UPSAMPLING: dict[str, type[nn.Module]] = {
-    "transposed": TransposedUpsample,
-    "resize": ResizeUpsample,
-    "subpixel": SubpixelUpsample,
+UPSAMPLING: dict[str, Resample] = {
+    "transposed": transposed_upsample,
+    "resize": resize_upsample,
+    "subpixel": subpixel_upsample,
 }
-DOWNSAMPLING: dict[str, type[nn.Module]] = {
-    "strided": StridedDownsample,
-    "space_to_depth": SpaceToDepthDownsample,
-    "conv_pool": ConvPoolDownsample,
+DOWNSAMPLING: dict[str, Resample] = {
+    "strided": strided_downsample,
+    "space_to_depth": space_to_depth_downsample,
+    "conv_pool": conv_pool_downsample,
 }
 
 
@@ -182,7 +146,7 @@ def _batch_norm(module: nn.Module, x: jax.Array, train: bool) -> jax.Array:
                       dtype=module.dtype, param_dtype=jnp.float32)(x)
 
 
-def _lookup(table: dict[str, Any], name: str, what: str) -> type[nn.Module]:
+def _lookup(table: dict[str, Resample], name: str, what: str) -> Resample:
   if name not in table:
     raise ValueError(f"unknown {what} {name!r}; expected one of {sorted(table)}")
   return table[name]
@@ -210,9 +174,9 @@ class ConvGenerator(nn.Module):
                use_bias=not self.batch_norm)(_flatten(*inputs))
     h = nn.relu(_batch_norm(self, h.reshape(h.shape[0], base, base, -1), train))
     for i in range(stages - 1):
-      h = upsample(self.width * 2 ** (stages - 2 - i), self.dtype, use_bias=not self.batch_norm)(h)
+      h = upsample(h, self.width * 2 ** (stages - 2 - i), self.dtype, not self.batch_norm)
       h = nn.relu(_batch_norm(self, h, train))
-    return jnp.tanh(upsample(channels, self.dtype)(h).astype(jnp.float32))
+    return jnp.tanh(upsample(h, channels, self.dtype).astype(jnp.float32))
 
 
 class ConvTrunk(nn.Module):
@@ -229,7 +193,7 @@ class ConvTrunk(nn.Module):
     downsample = _lookup(DOWNSAMPLING, self.downsample, "downsample")
     stage = 0
     while x.shape[1] > 4:
-      x = downsample(self.width * 2**stage, self.dtype, use_bias=not (stage and self.batch_norm))(x)
+      x = downsample(x, self.width * 2**stage, self.dtype, not (stage and self.batch_norm))
       x = nn.leaky_relu(_batch_norm(self, x, train) if stage else x, 0.2)
       stage += 1
     return x.reshape(x.shape[0], -1)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from aegan.models.conv import (DOWNSAMPLING, SIZES, UPSAMPLING, ConvDiscriminator, ConvEncoder,
-                               ConvGenerator, ConvJointDiscriminator, ResizeUpsample,
-                               depth_to_space, space_to_depth, upsample_nearest)
+                               ConvGenerator, ConvJointDiscriminator, depth_to_space,
+                               resize_upsample, space_to_depth, upsample_nearest)
 from aegan.parallel import DATA_AXIS, data_mesh, data_parallel
 
 # XLA:CPU takes seconds to compile threefry for each init; RngBitGenerator keys take a fraction.
@@ -108,7 +108,13 @@ def test_nearest_resize_repeats_each_pixel_then_convolves():
   x = RNG.normal(size=(2, 3, 4, 5)).astype(np.float32)
   repeated = np.repeat(np.repeat(np.asarray(x), 2, axis=1), 2, axis=2)
   np.testing.assert_array_equal(upsample_nearest(x), repeated)
-  stage = ResizeUpsample(6)
+
+  class Stage(nn.Module):
+    @nn.compact
+    def __call__(self, x):
+      return resize_upsample(x, 6, jnp.float32)
+
+  stage = Stage()
   params = init(stage, x)["params"]
   conv = nn.Conv(6, (3, 3), padding="SAME")
   conv_params = {"params": params["Conv_0"]}
