@@ -12,9 +12,10 @@ continuing from its current moments and step count, as in Metz et al.'s code.
 
 Learning rates: Metz et al.'s for their 2-D mixture [their code]: generator 1e-3 (the GAN
 row's too) and discriminator 1e-4, where the GAN row's discriminator has 1e-2 (tuned for VEEGAN,
-configs/veegan_ring.py). Measured on this CPU (seed 0, 10k iterations): with the GAN row's 1e-2
-the unrolled generator still collapses onto 1 mode (99.8% high quality at 6k iterations); with
-1e-4, 6 modes and 11.6% high quality (the paper: 7.6 modes, 35.6%).
+configs/veegan_ring.py). Measured on this CPU (seed 0, 10k iterations, with the unroll then
+starting from the already updated discriminator): with the GAN row's 1e-2 the unrolled
+generator still collapses onto 1 mode (99.8% high quality at 6k iterations); with 1e-4, 6 modes
+and 11.6% high quality (the paper: 7.6 modes, 35.6%).
 """
 
 import ml_collections
