@@ -41,6 +41,7 @@ import os
 import sys
 import time
 import zipfile
+from collections.abc import Callable
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)  # The protocols' config files import `configs.common`.
@@ -57,7 +58,6 @@ from aegan.data import DatasetFormatError, DatasetNotFoundError, make_dataset  #
 from aegan.evaluation import sample_quality  # pylint: disable=wrong-import-position
 from aegan.evaluation.evaluator import (held_out_count, map_draws, quantise,  # pylint: disable=wrong-import-position
                                        seed_metric_name, summarise_seeds)
-from aegan.sampling import stream_key  # pylint: disable=wrong-import-position
 from aegan.evaluation.scoring import GENERATOR_MEASURES, SampleScorer, check_samples  # pylint: disable=wrong-import-position
 from aegan.evaluation.torch_files import WeightsFileError  # pylint: disable=wrong-import-position
 from aegan.methods import Method  # pylint: disable=wrong-import-position
@@ -183,16 +183,18 @@ def read_samples(path: str) -> np.ndarray:
       raise ConfigError(f"cannot read the array `x` of --samples={path}: {error}") from None
 
 
-def held_out_images(dataset, mesh: jax.sharding.Mesh, arrays, seed: int, num: int,
-                    batch_size: int) -> np.ndarray:
-  """uint8 [n, H, W, C]: the distinct held-out images an evaluation of `num` samples of the
-  run of `seed` draws next to them (evaluator.map_draws, with no method), n = min(num, the
-  split's examples)."""
+def held_out_draws(dataset, mesh: jax.sharding.Mesh, arrays: dict[str, np.ndarray], num: int,
+                   batch_size: int) -> Callable[[int], np.ndarray]:
+  """run seed -> uint8 [n, H, W, C]: the distinct held-out images (n = min(num, the split's
+  examples in `arrays`)) that an evaluation of `num` samples of the run of that seed draws next
+  to them (evaluator.map_draws, with no method)."""
+  count = held_out_count(dataset, arrays, num)
   drawn = -(-num // mesh.size) * mesh.size
   draw = map_draws(_NO_METHOD, dataset, mesh, drawn, batch_size, lambda nets, batch: batch["x"],
                    "eval/draws", distinct=True)
-  real = multihost_utils.process_allgather(draw({}, {}, arrays, jnp.int32(seed)), tiled=True)
-  return quantise(real[:held_out_count(dataset, arrays, num)])
+  arrays = replicate(arrays, mesh)
+  return lambda run_seed: quantise(multihost_utils.process_allgather(
+      draw({}, {}, arrays, jnp.int32(run_seed)), tiled=True)[:count])
 
 
 def all_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
@@ -246,15 +248,12 @@ def score(args: argparse.Namespace) -> dict:
   mesh = data_mesh()
   scorer = SampleScorer(config, dataset, mesh, features_home or workdir)
   if needs_real:
-    test_arrays = replicate(test_arrays, mesh)
+    real_of = held_out_draws(dataset, mesh, test_arrays, samples.shape[1],
+                             config.eval.get("batch_size", 500))
   per_seed = []
   for index, seed_samples in enumerate(samples):
-    real = None
-    if needs_real:
-      real = held_out_images(dataset, mesh, test_arrays, config.seed + index, len(seed_samples),
-                             config.eval.get("batch_size", 500))
-    per_seed.append(scorer(seed_samples, real,
-                           stream_key(config.seed + index, "eval/ms_ssim_pairs")))
+    run_seed = config.seed + index  # As the evaluation of seed `index` of a several-seed run.
+    per_seed.append(scorer(seed_samples, real_of(run_seed) if needs_real else None, run_seed))
   results = {"samples": os.path.abspath(args.samples), "data": config.data.name,
              "protocol": source, "num_samples": samples.shape[1], "num_seeds": len(samples),
              "seed": config.seed,

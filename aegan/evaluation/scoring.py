@@ -31,6 +31,7 @@ from aegan.evaluation import sample_quality
 from aegan.evaluation.classifier import TrainedClassifier
 from aegan.evaluation.mixtures import mode_metrics
 from aegan.evaluation.ms_ssim import pairwise_ms_ssim
+from aegan.sampling import stream_key
 
 GENERATOR_MEASURES = {
     "eval/critic_distance": "trains a fresh critic on new samples of the generator",
@@ -74,11 +75,12 @@ class SampleScorer:
       return {}
     return {"feature_network": self._feature_metrics.description}
 
-  def __call__(self, samples: np.ndarray, real: np.ndarray | None, ms_ssim_key: jax.Array,
+  def __call__(self, samples: np.ndarray, real: np.ndarray | None, run_seed: int | jax.Array,
                step: int | None = None) -> dict[str, float]:
     """The metrics of `samples`: float vectors [N, D] of a mixture, or uint8 images
-    [N, H, W, C]. `real`: uint8 held-out images [N, H, W, C] for `eval/ms_ssim_real` (unused
-    without MS-SSIM pairs); `ms_ssim_key` draws both sets' pairs. `step`: the evaluation's
+    [N, H, W, C]. `real`: uint8 held-out images [n, H, W, C] for `eval/ms_ssim_real` (unused
+    without MS-SSIM pairs). `run_seed`: the seed of the run the samples are of, whose stream
+    `eval/ms_ssim_pairs` draws both sets' pairs (aegan/sampling.py). `step`: the evaluation's
     step, whose feature metrics are skipped if their section asks for the final one only
     (`final_only`) and this is not it; None runs everything."""
     metrics = {}
@@ -88,7 +90,8 @@ class SampleScorer:
                                   threshold=self._hq_threshold))
     if self.ms_ssim_pairs:
       for name, images in (("eval/ms_ssim", samples), ("eval/ms_ssim_real", real)):
-        mean, stderr = pairwise_ms_ssim(images, ms_ssim_key, self.ms_ssim_pairs, 255.0)
+        mean, stderr = pairwise_ms_ssim(images, stream_key(run_seed, "eval/ms_ssim_pairs"),
+                                        self.ms_ssim_pairs, 255.0)
         metrics[name], metrics[f"{name}_stderr"] = mean, stderr
     if self._channel_classifier is not None:
       start = time.perf_counter()

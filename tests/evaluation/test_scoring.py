@@ -3,7 +3,6 @@ samples, and what `check_samples` makes of an array it accepts."""
 
 import math
 
-import jax
 import numpy as np
 import pytest
 
@@ -22,12 +21,12 @@ def test_mixture_modes_quality_and_kl_by_hand(tmp_path):
   # 10 samples on mode 0 (1, 0), 30 on mode 2 (0, 1), 10 at the centre: 1 away from every
   # mode, 100 standard deviations, so not high quality.
   samples = np.array([[1.0, 0.0]] * 10 + [[0.0, 1.0]] * 30 + [[0.0, 0.0]] * 10, np.float32)
-  metrics = scorer(samples, None, jax.random.PRNGKey(0))
+  metrics = scorer(samples, None, run_seed=0)
   assert metrics["eval/modes"] == 2
   assert metrics["eval/hq_fraction"] == pytest.approx(0.8)
   # KL((1/4, 3/4, 0, ...) ‖ uniform over 8) = 1/4 log(8/4) + 3/4 log(8·3/4).
   assert metrics["eval/mode_kl"] == pytest.approx(0.25 * math.log(2) + 0.75 * math.log(6), rel=1e-6)
-  assert math.isnan(scorer(samples[-10:], None, jax.random.PRNGKey(0))["eval/mode_kl"])
+  assert math.isnan(scorer(samples[-10:], None, run_seed=0)["eval/mode_kl"])
 
 
 def test_ms_ssim_of_identical_samples_is_one_next_to_the_real_images(tmp_path):
@@ -37,7 +36,7 @@ def test_ms_ssim_of_identical_samples_is_one_next_to_the_real_images(tmp_path):
   rng = np.random.default_rng(0)
   samples = np.repeat(rng.integers(0, 256, (1, 16, 16, 3), np.uint8), 20, axis=0)
   real = rng.integers(0, 256, (20, 16, 16, 3), np.uint8)
-  metrics = scorer(samples, real, jax.random.PRNGKey(0))
+  metrics = scorer(samples, real, run_seed=0)
   assert set(metrics) == {"eval/ms_ssim", "eval/ms_ssim_stderr", "eval/ms_ssim_real",
                           "eval/ms_ssim_real_stderr"}
   assert metrics["eval/ms_ssim"] == pytest.approx(1.0, abs=1e-6)
