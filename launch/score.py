@@ -29,8 +29,8 @@ Writes results.json (the metrics, what they were computed with) and summary.md (
 `--workdir` (default: scores/<samples file's stem>), and prints summary.md. A bad input (a
 missing file or array, samples of the wrong shape or dtype for the data set, NaN or infinite or
 out-of-range values, too few samples for the protocol, an unknown data set, a classifier run
-that is none, a weights file that is not what it claims) is one line on stderr and exit status
-2, before anything is computed or written.
+that is none or whose checkpoint does not restore, a weights file that is not what it claims)
+is one line on stderr and exit status 2, before anything is computed or written.
 """
 
 import argparse
@@ -53,6 +53,7 @@ import numpy as np  # pylint: disable=wrong-import-position
 from absl import flags, logging  # pylint: disable=wrong-import-position
 from jax.experimental import multihost_utils  # pylint: disable=wrong-import-position
 
+from aegan.checkpoint import CheckpointMismatchError, CheckpointNotFoundError  # pylint: disable=wrong-import-position
 from aegan.configuration import ConfigError  # pylint: disable=wrong-import-position
 from aegan.data import DatasetFormatError, DatasetNotFoundError, make_dataset  # pylint: disable=wrong-import-position
 from aegan.evaluation import sample_quality  # pylint: disable=wrong-import-position
@@ -274,7 +275,8 @@ def main(argv: list[str]) -> int:
   `error:` line on stderr and the return value 2."""
   try:
     score(_parser().parse_args(argv))
-  except (ConfigError, DatasetNotFoundError, DatasetFormatError, WeightsFileError) as error:
+  except (ConfigError, DatasetNotFoundError, DatasetFormatError, WeightsFileError,
+          CheckpointMismatchError, CheckpointNotFoundError) as error:  # The classifier run's.
     print(f"error: {error}", file=sys.stderr)
     return 2
   return 0
