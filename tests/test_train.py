@@ -66,23 +66,6 @@ def test_each_phase_changes_only_its_own_networks(config_name, request):
       assert changed(initial.opt_state[name], state.opt_state[name]) == (name in phase.updates)
 
 
-# AGE: tests/methods/test_age.py compares 1 and 4 devices under SGD, where Adam cannot hide a
-# mis-scaled gradient (here, 30 Adam steps of its game amplify reduction-order noise past 2e-4).
-@pytest.mark.parametrize("config_name", ["tiny_veegan", "tiny_gan", "tiny_ali",
-                                         "tiny_wgan_gp", "tiny_unrolled_gan"])
-def test_one_and_four_devices_reach_the_same_parameters(config_name, request):
-  assert jax.device_count() >= 4, "run the tests with JAX_NUM_CPU_DEVICES=4"
-  config = request.getfixturevalue(config_name)
-  results = []
-  for devices in (jax.devices()[:1], jax.devices()[:4]):
-    *_, update, make_state = build(config, devices)
-    state = make_state()
-    for _ in range(3):
-      state, metrics = update(state, {})
-    results.append((jax.device_get(state.params), jax.device_get(metrics)))
-  assert_trees_close(results[0], results[1], rtol=2e-4, atol=2e-5)
-
-
 def test_resumed_run_ends_with_the_uninterrupted_parameters(tiny_veegan, tmp_path):
   config = tiny_veegan
   config.train.update(steps=2000, steps_per_call=100, log_every=500)
@@ -102,18 +85,18 @@ def test_resumed_run_ends_with_the_uninterrupted_parameters(tiny_veegan, tmp_pat
   assert_trees_close(finals[0].opt_state, finals[1].opt_state, rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("config_name, steps_per_call, calls", [
-    ("tiny_gan", 1, 1),
-    # AGE's losses hold batch statistics (the codes' Gaussian fit), not means over examples.
-    ("tiny_age", 2, 3),
-])
-def test_gradients_are_the_global_batch_gradient_on_any_device_count(request, config_name,
-                                                                     steps_per_call, calls):
-  """Plain SGD, unlike Adam, moves by the gradient's scale: 1 and 4 devices must move alike
-  (a gradient scaled by the device count would be 300% off), and the metrics, global-batch
-  values, must agree."""
+@pytest.mark.parametrize("config_name", ["tiny_veegan", "tiny_gan", "tiny_alpha_gan", "tiny_ali",
+                                         "tiny_bigan", "tiny_age", "tiny_wgan_gp",
+                                         "tiny_unrolled_gan"])
+def test_gradients_are_the_global_batch_gradient_on_any_device_count(request, config_name):
+  """Plain SGD, unlike Adam (invariant to a gradient's scale), moves by the gradient's scale:
+  1 and 4 devices must move alike (a gradient scaled by the device count would be 300% off),
+  and the metrics, global-batch values, must agree. Two calls of two iterations: AGE's losses
+  hold batch statistics (the codes' Gaussian fit), and Unrolled GAN unrolls the
+  discriminator's own optimizer. The image configs and the classifier: tests/test_image_configs.py."""
   assert jax.device_count() >= 4, "run the tests with JAX_NUM_CPU_DEVICES=4"
   config = request.getfixturevalue(config_name)
+  steps_per_call, calls = 2, 2
   for name in config.optimizer:
     config.optimizer[name] = dict(name="sgd", learning_rate=1e-2, momentum=None)
   method, dataset, optimizers = train.build(config)
@@ -128,9 +111,11 @@ def test_gradients_are_the_global_batch_gradient_on_any_device_count(request, co
       state, call_metrics = update(state, {})
     moves.append(jax.tree.map(np.subtract, jax.device_get(state.params), initial.params))
     metrics.append(jax.device_get(call_metrics))
-  for one, four in zip(jax.tree.leaves(moves[0]), jax.tree.leaves(moves[1])):
-    assert np.linalg.norm(one) > 1e-4
-    assert np.linalg.norm(four - one) < 1e-3 * np.linalg.norm(one)
+  ones, fours = jax.tree.leaves(moves[0]), jax.tree.leaves(moves[1])
+  # Every leaf moves but WGAN-GP's critic output bias, which no term of its losses sees.
+  assert sum(np.linalg.norm(one) > 1e-4 for one in ones) >= len(ones) - 1
+  for one, four in zip(ones, fours):
+    assert np.linalg.norm(four - one) <= 1e-3 * np.linalg.norm(one)
   jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4), metrics[0], metrics[1])
 
 

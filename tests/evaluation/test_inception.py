@@ -286,3 +286,111 @@ def test_a_missing_weights_file_says_where_to_get_it(tmp_path):
   assert "\n" not in message and inception.WEIGHTS_URL in message
   assert message.startswith(f"FID Inception weights file {tmp_path}")
   assert not os.path.exists(tmp_path / "pt_inception-2015-12-05-6726825d.pth")
+
+
+# --- against PyTorch, when it is installed ----------------------------------------------------
+# pytorch-fid itself needs torchvision, whose wheel must match the torch build (a CPU torch
+# beside a CUDA torchvision does not import); benchmarks/inception_equivalence.py compares with
+# pytorch-fid's own network where both install. Here a functional PyTorch forward of the same
+# structure, written from torchvision's `Inception3` and pytorch-fid's FID blocks, reads a real
+# `torch.save` file of random weights: it checks the file reader, the OIHW -> HWIO layout, the
+# paddings and strides, BatchNorm's epsilon, TF's in-image average pool, Mixed_7c's max pool
+# and the bilinear resize against PyTorch's own operations.
+
+
+def _torch_fid_inception(state: dict, images: np.ndarray):
+  """(pool3, logits) of uint8 images [N, H, W, 3] by PyTorch operations on `state`."""
+  import torch  # pylint: disable=import-outside-toplevel
+  import torch.nn.functional as F  # pylint: disable=import-outside-toplevel
+
+  def conv(name, x, stride=1, padding=None):
+    weight = state[f"{name}.conv.weight"]
+    if padding is None:  # Stride 1: "same" padding; the stem's unpadded layers pass padding=0.
+      padding = (0, 0) if stride == 2 else ((weight.shape[2] - 1) // 2, (weight.shape[3] - 1) // 2)
+    x = F.conv2d(x, weight, stride=stride, padding=padding)
+    x = F.batch_norm(x, state[f"{name}.bn.running_mean"], state[f"{name}.bn.running_var"],
+                     state[f"{name}.bn.weight"], state[f"{name}.bn.bias"], eps=0.001)
+    return F.relu(x)
+
+  def average_pool(x):  # pytorch-fid's FID blocks: TF's average over in-image pixels.
+    return F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
+
+  def block_a(name, x):
+    return torch.cat([
+        conv(f"{name}.branch1x1", x),
+        conv(f"{name}.branch5x5_2", conv(f"{name}.branch5x5_1", x)),
+        conv(f"{name}.branch3x3dbl_3", conv(f"{name}.branch3x3dbl_2", conv(f"{name}.branch3x3dbl_1", x))),
+        conv(f"{name}.branch_pool", average_pool(x))], 1)
+
+  def block_b(name, x):
+    dbl = conv(f"{name}.branch3x3dbl_2", conv(f"{name}.branch3x3dbl_1", x))
+    return torch.cat([conv(f"{name}.branch3x3", x, stride=2),
+                      conv(f"{name}.branch3x3dbl_3", dbl, stride=2), F.max_pool2d(x, 3, 2)], 1)
+
+  def block_c(name, x):
+    branch7x7 = x
+    for index in (1, 2, 3):
+      branch7x7 = conv(f"{name}.branch7x7_{index}", branch7x7)
+    dbl = x
+    for index in (1, 2, 3, 4, 5):
+      dbl = conv(f"{name}.branch7x7dbl_{index}", dbl)
+    return torch.cat([conv(f"{name}.branch1x1", x), branch7x7, dbl,
+                      conv(f"{name}.branch_pool", average_pool(x))], 1)
+
+  def block_d(name, x):
+    branch3x3 = conv(f"{name}.branch3x3_2", conv(f"{name}.branch3x3_1", x), stride=2)
+    branch7x7x3 = x
+    for index in (1, 2, 3):
+      branch7x7x3 = conv(f"{name}.branch7x7x3_{index}", branch7x7x3)
+    return torch.cat([branch3x3, conv(f"{name}.branch7x7x3_4", branch7x7x3, stride=2),
+                      F.max_pool2d(x, 3, 2)], 1)
+
+  def block_e(name, x, max_pool):
+    split = lambda prefix, y: [conv(f"{name}.{prefix}a", y), conv(f"{name}.{prefix}b", y)]
+    dbl = conv(f"{name}.branch3x3dbl_2", conv(f"{name}.branch3x3dbl_1", x))
+    pooled = F.max_pool2d(x, 3, stride=1, padding=1) if max_pool else average_pool(x)
+    return torch.cat([conv(f"{name}.branch1x1", x),
+                      *split("branch3x3_2", conv(f"{name}.branch3x3_1", x)),
+                      *split("branch3x3dbl_3", dbl), conv(f"{name}.branch_pool", pooled)], 1)
+
+  with torch.no_grad():
+    x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255.0  # pytorch-fid's ToTensor
+    x = 2 * F.interpolate(x, size=(299, 299), mode="bilinear", align_corners=False) - 1
+    x = conv("Conv2d_1a_3x3", x, stride=2)
+    x = conv("Conv2d_2a_3x3", x, padding=0)
+    x = conv("Conv2d_2b_3x3", x)
+    x = conv("Conv2d_4a_3x3", conv("Conv2d_3b_1x1", F.max_pool2d(x, 3, 2)), padding=0)
+    x = F.max_pool2d(x, 3, 2)
+    for name in ("Mixed_5b", "Mixed_5c", "Mixed_5d"):
+      x = block_a(name, x)
+    x = block_b("Mixed_6a", x)
+    for name in ("Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e"):
+      x = block_c(name, x)
+    x = block_e("Mixed_7b", block_d("Mixed_7a", x), max_pool=False)
+    pool3 = block_e("Mixed_7c", x, max_pool=True).mean((2, 3))
+    return pool3.numpy(), (pool3 @ state["fc.weight"].T + state["fc.bias"]).numpy()
+
+
+def test_features_equal_pytorchs_on_a_torch_save_file(tmp_path):
+  torch = pytest.importorskip(
+      "torch", reason="PyTorch is not installed (optional: the check runs where it imports)")
+  torch.manual_seed(0)
+  state = {}
+  for name, shape in inception.state_dict_shapes().items():
+    if name.endswith("conv.weight") or name == "fc.weight":  # He-normal: activations stay O(1).
+      state[name] = torch.randn(shape) * (2 / np.prod(shape[1:])) ** 0.5
+    elif name.endswith("running_var") or name.endswith("bn.weight"):
+      state[name] = torch.rand(shape) + 0.5
+    else:
+      state[name] = 0.1 * torch.randn(shape)
+  torch.save(state, tmp_path / "zip.pth")
+  torch.save(state, tmp_path / "legacy.pth", _use_new_zipfile_serialization=False)
+  variables = inception.load_variables(tmp_path / "zip.pth")
+  jax.tree.map(np.testing.assert_array_equal, variables,
+               inception.load_variables(tmp_path / "legacy.pth"))
+  images = np.random.default_rng(0).integers(0, 256, (2, 40, 40, 3), np.uint8)
+  pool3, logits = inception.feature_function(variables, batch_size=2)(images)
+  torch_pool3, torch_logits = _torch_fid_inception(state, images)
+  # float32 through 94 layers, two frameworks' convolution orders.
+  np.testing.assert_allclose(pool3, torch_pool3, rtol=1e-3, atol=1e-4 * np.abs(torch_pool3).max())
+  np.testing.assert_allclose(logits, torch_logits, rtol=1e-3, atol=1e-4 * np.abs(torch_logits).max())
