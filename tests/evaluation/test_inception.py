@@ -2,8 +2,9 @@
 
 The files here are written by `_write_torch_file`, a small writer of the two layouts
 `torch.save` produces (zip and legacy; see aegan/evaluation/torch_files.py), so these tests
-need no PyTorch. That the reader also reads real `torch.save` output, and that the port
-computes pytorch-fid's features, is checked by benchmarks/inception_equivalence.py.
+need no PyTorch. Where PyTorch is installed, the reader also reads real `torch.save` output and
+the port's features equal a PyTorch forward's (the last test); benchmarks/inception_equivalence.py
+compares with pytorch-fid's own network.
 """
 
 import os
