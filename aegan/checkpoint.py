@@ -47,6 +47,7 @@ import hashlib
 import os
 import shutil
 import sys
+import traceback
 
 import jax
 import numpy as np
@@ -76,22 +77,37 @@ def _one_line(error: Exception, limit: int = 300) -> str:
   return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def _drop_abandoned_reads() -> None:
-  """Garbage-collects the array reads orbax abandons when one of a restore's reads fails,
-  without the traceback each would print: closing them raises inside their `except
-  BaseException` (orbax 0.12, `_read_array_index_and_device_put`), which Python reports on
-  stderr as an exception it ignored, dozens of lines per array, at some later collection."""
+def _is_abandoned_read(unraisable) -> bool:
+  """Whether Python is reporting one of the reads a failed restore abandoned (orbax 0.12 reads
+  every array concurrently in an asyncio loop and, at the first read that fails, closes the
+  loop with the others still running): TensorStore finishing one and calling back into the
+  closed loop (`RuntimeError: Event loop is closed` from `call_soon_threadsafe`), or the
+  garbage collector closing one's coroutine, which raises inside its `except BaseException`
+  (`_read_array_index_and_device_put`). Each would print a traceback, dozens per array, from
+  whichever thread or collection meets it, during the restore or long after."""
+  if getattr(unraisable.object, "__name__", None) == "_read_array_index_and_device_put":
+    return True
+  frames = traceback.extract_tb(unraisable.exc_traceback)
+  return (isinstance(unraisable.exc_value, RuntimeError)
+          and str(unraisable.exc_value) == "Event loop is closed"
+          and any(frame.name == "call_soon_threadsafe" for frame in frames))
+
+
+def _silence_abandoned_reads() -> None:
+  """From now on, reports of a failed restore's abandoned reads (`_is_abandoned_read`) are
+  dropped; every other unraisable exception is still reported. Installed once, before the first
+  restore, for the rest of the process: TensorStore's threads report some while the failing
+  restore is still unwinding, and the rest whenever they finish."""
   report = sys.unraisablehook
+  if getattr(report, "drops_abandoned_reads", False):
+    return
 
   def report_others(unraisable) -> None:
-    if getattr(unraisable.object, "__name__", None) != "_read_array_index_and_device_put":
+    if not _is_abandoned_read(unraisable):
       report(unraisable)
 
+  report_others.drops_abandoned_reads = True
   sys.unraisablehook = report_others
-  try:
-    gc.collect()
-  finally:
-    sys.unraisablehook = report
 
 
 class CheckpointNotFoundError(ValueError):
@@ -172,6 +188,7 @@ class Checkpointer:
         docstring); nothing was restored or set aside.
       CheckpointNotFoundError: there is no checkpoint `step`.
     """
+    _silence_abandoned_reads()  # Reading a damaged checkpoint's metadata abandons reads too.
     steps = sorted(self._manager.all_steps())  # Complete-looking ones; usable is to be seen.
     if step is not None:
       if step not in steps:
@@ -188,7 +205,7 @@ class Checkpointer:
         return self._restore_intact(step, target)
       except Exception as error:  # pylint: disable=broad-except  # Whatever the damage, skip it.
         reason = _one_line(error)
-      _drop_abandoned_reads()
+      gc.collect()  # The abandoned reads' coroutines, now rather than at some later collection.
       self.passed_over.append((step, reason))
       fallback = f"trying step {steps[index - 1]}" if index else "no checkpoint is left"
       where = "left in place" if self._read_only else f"moved it to {self._set_aside(step)}"

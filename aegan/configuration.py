@@ -188,12 +188,24 @@ def _without_resumable_changes(config_dict: dict) -> dict:
 def check_matches_workdir(config: ml_collections.ConfigDict, workdir: str,
                           ignored: tuple[str, ...] = ()) -> None:
   """Raises ConfigError if `workdir` holds a run whose config computes something else
-  (outside the top-level sections `ignored`, e.g. "eval" when evaluating the run)."""
+  (outside the top-level sections `ignored`, e.g. "eval" when evaluating the run), or whose
+  config.json is damaged (not a JSON object)."""
   path = os.path.join(workdir, "config.json")
   if not os.path.exists(path):
     return
+
+  def damaged(why: str) -> ConfigError:
+    return ConfigError(f"{path}, the run's config, is damaged ({why}): restore it from a copy, "
+                       "or use another --workdir")
+
   with open(path) as f:
-    saved = _without_resumable_changes(json.load(f))
+    try:
+      saved = json.load(f)
+    except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8.
+      raise damaged(f"{type(error).__name__}: {error}") from None
+  if not isinstance(saved, dict):
+    raise damaged(f"a JSON {type(saved).__name__}, not an object")
+  saved = _without_resumable_changes(saved)
   current = _without_resumable_changes(config.to_dict())
   for section in ignored:
     saved.pop(section, None)

@@ -62,6 +62,27 @@ def restore(config: ml_collections.ConfigDict, workdir: str, step: int | None = 
   return run, mesh
 
 
+def why_this_step(run: RestoredRun, asked: int | None) -> str:
+  """Why `run` was restored at its step, in words: asked for with --step, the newest
+  checkpoint, or the newest usable one, newer ones being damaged."""
+  if asked is not None:
+    return "as --step asked"
+  if not run.passed_over:
+    return "the newest checkpoint"
+  steps = [str(step) for step, _ in run.passed_over]
+  damaged = (f"step {steps[0]}'s being" if len(steps) == 1
+             else f"those of steps {', '.join(steps)} being")
+  return f"the newest usable checkpoint, {damaged} damaged (the warning above says how)"
+
+
+def _log_step(run: RestoredRun, asked: int | None, doing: str, workdir: str, into: str) -> None:
+  """One line: "<doing> step N of <workdir> (into <into>): <why that step>"; a warning when
+  newer checkpoints were damaged."""
+  log = logging.warning if run.passed_over and asked is None else logging.info
+  log("%s step %d of %s (into %s): %s", doing, int(run.state.step), workdir, into,
+      why_this_step(run, asked))
+
+
 def _every_measure(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   """`config` with the optional measures' `final_only` cleared: an evaluation of a checkpoint
   runs everything its config names."""
@@ -92,13 +113,14 @@ def evaluate(config: ml_collections.ConfigDict, workdir: str, step: int | None =
   """Evaluates the run in `workdir` (module docstring) and returns results.json's contents."""
   start = time.perf_counter()
   config = _every_measure(config)
+  asked = step
   run, mesh = restore(config, workdir, step)
   method, dataset, state = run.method, run.dataset, run.state
   step = int(state.step)
   output_dir = os.path.join(workdir, "evaluations", str(step))
   if distributed.is_writer():
     os.makedirs(output_dir, exist_ok=True)
-  logging.info("evaluating %s at step %d into %s", workdir, step, output_dir)
+  _log_step(run, asked, "evaluating", workdir, output_dir)
   writer = MetricWriter(output_dir, resume_step=step - 1)  # An earlier evaluation's rows go.
   evaluator = Evaluator(config, method, dataset, mesh, workdir, figures_dir=output_dir)
   metrics, _ = evaluate_seeds(evaluator, writer, config.train.get("num_seeds", 1), step, state)
@@ -119,6 +141,7 @@ def sample(config: ml_collections.ConfigDict, workdir: str, num_samples: int, se
            step: int | None = None) -> list[str]:
   """Writes `num_samples` samples of the run in `workdir` (module docstring), one .npz and one
   .png per seed of the run; returns the .npz paths."""
+  asked = step
   run, mesh = restore(config, workdir, step)
   method, dataset, state = run.method, run.dataset, run.state
   if method.generate is None:
@@ -126,6 +149,8 @@ def sample(config: ml_collections.ConfigDict, workdir: str, num_samples: int, se
   if num_samples <= 0:
     raise ConfigError(f"--num_samples must be positive, got {num_samples}")
   step, num_seeds = int(state.step), config.train.get("num_seeds", 1)
+  _log_step(run, asked, f"drawing {num_samples} samples of", workdir,
+            os.path.join(workdir, "samples"))
   drawn = -(-num_samples // mesh.size) * mesh.size
   draw = map_draws(method, dataset, mesh, drawn, config.eval.get("batch_size", 500),
                    lambda nets, batch: method.generate(nets, batch), "sample")

@@ -20,6 +20,8 @@ over the batch (aegan/data/streaming.py); the noise is drawn from the same keys 
 import dataclasses
 import functools
 import itertools
+import json
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -169,9 +171,28 @@ def _format_duration(seconds: float) -> str:
   return f"{minutes}m{seconds:02d}s"
 
 
+def finished_results(config: ml_collections.ConfigDict, workdir: str) -> dict | None:
+  """The results.json of the run in `workdir` if its final evaluation is done at
+  config.train.steps or later, else None (no run, an unfinished one, or an unreadable file:
+  training or the final evaluation still has to write it)."""
+  try:
+    with open(os.path.join(workdir, "results.json")) as f:
+      results = json.load(f)
+  except (OSError, ValueError):
+    return None
+  return results if isinstance(results, dict) and results.get("step", -1) >= config.train.steps else None
+
+
+def _where_results_are(workdir: str) -> str:
+  return (f"results in {os.path.join(workdir, 'results.json')}, samples and figures in "
+          f"{os.path.join(workdir, 'samples')}/, curves: tensorboard --logdir {workdir}")
+
+
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[str, float]:
   """Trains `config` in `workdir` (resuming its newest checkpoint) and returns the final
-  evaluation metrics, also written to `workdir/results.json`.
+  evaluation metrics, also written to `workdir/results.json`. A run whose final evaluation is
+  already done (`finished_results`) is left as it is: one line says so, nothing is written,
+  and its results.json's metrics are returned (None, a non-finite value, as NaN).
 
   Raises:
     Preempted: SIGTERM or SIGINT arrived; the step reached after the current call was
@@ -183,6 +204,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   if distributed.is_writer():
     configuration.check_workdir(workdir)
     configuration.check_matches_workdir(config, workdir)
+  finished = finished_results(config, workdir)
+  if distributed.any_process(finished is not None):
+    step = (finished or {}).get("step")
+    logging.info("already at step %s (config.train.steps=%d): nothing to train or evaluate; %s",
+                 step, config.train.steps, _where_results_are(workdir))
+    return {name: math.nan if value is None else value
+            for name, value in (finished or {}).items() if name.startswith("eval/")}
   method, dataset, optimizers = build(config)  # Loads the data: fails here if it is missing.
   # Loads what the measures need (a classifier run, a weights file): fails here if it is missing.
   evaluator = Evaluator(config, method, dataset, mesh, workdir)
@@ -269,4 +297,5 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
                 **evaluator.description})
   checkpointer.close()
   writer.close()
+  logging.info("finished at step %d: %s", step, _where_results_are(workdir))
   return results

@@ -9,7 +9,8 @@ first min(eval.num_samples, examples in the split) rows, and the measures below 
 (the log says how many; stacked sets count rows of their table of distinct triples); on a
 Gaussian mixture, independent draws. Every measure draws from a stream of its own
 (`aegan.sampling.STREAMS`). Then, by dataset:
-- Gaussian mixtures: `eval/modes`, `eval/hq_fraction`, `eval/mode_kl` and a scatter plot;
+- Gaussian mixtures: `eval/modes`, `eval/hq_fraction`, `eval/mode_kl` and a scatter plot (also
+  in TensorBoard);
 - images: a PNG grid of samples (also in TensorBoard) and, with `eval.ms_ssim_pairs` > 0, the
   diversity `eval/ms_ssim` (mean MS-SSIM of that many random pairs of distinct samples,
   quantised to uint8; lower = more diverse; aegan/evaluation/ms_ssim.py) next to the same for
@@ -52,7 +53,7 @@ from jax.sharding import PartitionSpec
 
 from aegan import distributed, plots
 from aegan.data import Dataset
-from aegan.data.images import quantise
+from aegan.data.images import StackedImages, quantise
 from aegan.data.mixtures import GaussianMixture
 from aegan.data.records import read_random
 from aegan.evaluation import critic, ivom, sample_quality
@@ -215,6 +216,11 @@ class Evaluator:
     if classifier_section and classifier_section.get("workdir"):
       self._channel_classifier = TrainedClassifier(classifier_section.workdir, mesh)
       self._confidence = classifier_section.get("confidence", 0.9)
+    elif isinstance(dataset, StackedImages) and not self._is_classifier:
+      classifier = f"classifier_{config.data.name.removeprefix('stacked_')}"
+      logging.warning("mode counting is off (no eval.classifier.workdir): train its classifier with "
+                      "`python launch/main.py --config=configs/%s.py`, then add "
+                      "--config.eval.classifier.workdir=runs/%s", classifier, classifier)
     test_arrays = dataset.arrays("test")
     self._num_held_out = held_out_count(dataset, test_arrays, config.eval.num_samples)
     self._test_arrays = replicate(test_arrays, mesh)
@@ -348,9 +354,11 @@ class Evaluator:
   def _write_figures(self, writer, step, metrics, samples, real, reconstructions, suffix) -> None:
     path = os.path.join(self._samples_dir, f"{{}}_{step:08d}{suffix}.png")
     if isinstance(self._dataset, GaussianMixture) and self._dataset.example_shape == (2,):
-      plots.scatter_2d(path.format("samples"), samples, self._dataset.means,
-                       f"{self._config.method} step {step}: {metrics['eval/modes']:.0f} modes, "
-                       f"{100 * metrics['eval/hq_fraction']:.1f}% HQ")
+      picture = plots.scatter_2d(
+          path.format("samples"), samples, self._dataset.means,
+          f"{self._config.method} step {step}: {metrics['eval/modes']:.0f} modes, "
+          f"{100 * metrics['eval/hq_fraction']:.1f}% HQ")
+      writer.write_image(step, f"samples{suffix}", picture)
     if not self._is_image:
       return
     grid = plots.image_grid(path.format("samples"), quantise(samples[:GRID_SIZE]))
@@ -358,5 +366,6 @@ class Evaluator:
     if reconstructions is not None:
       pairs = np.stack([real[:GRID_SIZE // 2], reconstructions[:GRID_SIZE // 2]], axis=1)
       grid = plots.image_grid(path.format("reconstructions"),
-                              quantise(pairs.reshape((-1,) + pairs.shape[2:])))
+                              quantise(pairs.reshape((-1,) + pairs.shape[2:])),
+                              labels=("real", "recon."))
       writer.write_image(step, f"reconstructions{suffix}", grid)

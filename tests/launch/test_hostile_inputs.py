@@ -72,6 +72,16 @@ def copy_of_trained(*args, keep_config=True):
   return setup
 
 
+def trained_with_config_json(text):
+  """The trained run copied to tmp_path/run with its config.json replaced by `text` (a disk
+  that lost the file's end, an editor that emptied it)."""
+  def setup(tmp_path, trained, cifar10_dirs):
+    shutil.copytree(trained, tmp_path / "run")
+    (tmp_path / "run" / "config.json").write_text(text)
+    return [f"--workdir={tmp_path / 'run'}", *TRAINED_ARGS]
+  return setup
+
+
 def cifar10(kind):
   def setup(tmp_path, trained, cifar10_dirs):
     data_dir = cifar10_dirs[kind] if kind else tmp_path / "tfds"
@@ -126,7 +136,13 @@ CASES = [
     ("override_of_a_tuple_with_a_string", plain("--config.model.generator.hidden=wide"),
      r"error: config.model.generator.hidden must be a tuple of positive integers, got \('wide',\)$"),
     ("override_of_a_missing_field", plain("--config.train.stepz=5"),
-     r"error: a --config.<field> override names a field the config does not have"),
+     r"error: --config.train.stepz names a field the config does not have; did you mean "
+     r"--config.train.steps\?$"),
+    ("override_of_a_missing_section", plain("--config.trian.steps=5"),
+     r"error: --config.trian.steps names a field the config does not have; did you mean "
+     r"--config.train.steps\?$"),
+    ("override_through_a_value", plain("--config.train.steps.every=5"),
+     r"error: --config.train.steps.every names a field the config does not have$"),
     ("workdir_is_a_file", workdir_file,
      r"error: the workdir .*/run is a file, not a directory: use another --workdir$"),
     # Tests run as root, for whom no directory is read-only: a path through a file is the
@@ -135,6 +151,12 @@ CASES = [
      r"error: the workdir .*/file/run cannot be created: .*/file is a file, not a directory"),
     ("workdir_of_another_config", copy_of_trained("--config.train.steps=100", "--config.seed=3", *TINY),
      r"error: the config differs from the run in .*/run at seed; use another --workdir"),
+    ("config_json_cut_short", trained_with_config_json('{"method": "veegan", "train": {'),
+     r"error: .*/run/config.json, the run's config, is damaged \(JSONDecodeError: Expecting "
+     r"property name enclosed in double quotes: line 1 column 32 \(char 31\)\): restore it "
+     r"from a copy, or use another --workdir$"),
+    ("config_json_not_an_object", trained_with_config_json("[]\n"),
+     r"error: .*/run/config.json, the run's config, is damaged \(a JSON list, not an object\)"),
     ("checkpoint_of_another_network_size",
      copy_of_trained("--config.train.steps=100", *TINY[:1], "--config.model.generator.hidden=(32,)",
                      *TINY[2:], keep_config=False),

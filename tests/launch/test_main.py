@@ -1,13 +1,17 @@
 """launch/main.py as a user runs it: a real subprocess."""
 
+import io
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 
 import numpy as np
+import PIL.Image
 import pytest
+from tensorboardX.proto import event_pb2
 
 from tests.datasets import prepare
 
@@ -26,7 +30,7 @@ def run(*args, cwd=REPO):
                         text=True, timeout=300, check=False)
 
 
-def test_training_run_writes_the_workdir_and_resumes(tmp_path):
+def test_training_run_writes_the_workdir_and_a_rerun_writes_nothing(tmp_path):
   workdir = tmp_path / "run"
   result = run(f"--workdir={workdir}", "--config.train.steps=300", *TINY)
   assert result.returncode == 0, result.stderr
@@ -38,21 +42,59 @@ def test_training_run_writes_the_workdir_and_resumes(tmp_path):
   assert [r["step"] for r in rows if "eval/modes" in r] == [200, 300]
   results = json.load(open(workdir / "results.json"))
   assert results["step"] == 300
-  assert 0 <= results["eval/modes"] <= 8 and 0 <= results["eval/hq_fraction"] <= 1
   samples = np.load(workdir / "samples" / "final.npz")["x"]
   assert samples.shape == (500, 2) and np.all(np.isfinite(samples))
+  assert 0 <= results["eval/modes"] <= 8 and 0 <= results["eval/hq_fraction"] <= 1
   assert (workdir / "samples" / "samples_00000200.png").stat().st_size > 1000
   assert any(name.startswith("events.out.tfevents") for name in os.listdir(workdir))
   assert sorted(os.listdir(workdir / "checkpoints")) == ["100", "200", "300"]
 
-  # Run again: the finished run is resumed, not retrained (a longer run extends it:
-  # tests/launch/test_extend.py; tests/test_train.py resumes mid-run).
+  # The last line says where the results are.
+  assert result.stderr.strip().splitlines()[-1].endswith(
+      f"finished at step 300: results in {workdir}/results.json, samples and figures in "
+      f"{workdir}/samples/, curves: tensorboard --logdir {workdir}"), result.stderr
+  # TensorBoard holds the scatter plot of each evaluation, the PNG's picture.
+  images = tensorboard_images(workdir)
+  assert sorted(images) == [("samples", 200), ("samples", 300)]
+  np.testing.assert_array_equal(
+      images["samples", 200], np.asarray(PIL.Image.open(workdir / "samples" / "samples_00000200.png")))
+
+  # Run again: the finished run says so in one line and writes nothing (no metrics row, no
+  # event file, no evaluation); a longer run extends it (tests/launch/test_extend.py).
+  before = snapshot(workdir)
   result = run(f"--workdir={workdir}", "--config.train.steps=300", *TINY)
   assert result.returncode == 0, result.stderr
-  assert "resuming from step 300" in result.stderr
-  rows = [json.loads(line) for line in open(workdir / "metrics.jsonl")]
-  assert [r["step"] for r in rows if "train/discriminator_loss" in r] == [100, 200, 300]
-  assert json.load(open(workdir / "results.json")) == results
+  lines = result.stderr.strip().splitlines()
+  assert len(lines) == 1 and "already at step 300 (config.train.steps=300): nothing to train or " \
+      f"evaluate; results in {workdir}/results.json" in lines[0], result.stderr
+  assert snapshot(workdir) == before
+
+
+def snapshot(directory) -> dict[str, tuple[int, bytes]]:
+  """Every file under `directory`: relative path -> (modification time in ns, contents)."""
+  return {os.path.relpath(os.path.join(root, name), directory):
+          (os.stat(os.path.join(root, name)).st_mtime_ns, open(os.path.join(root, name), "rb").read())
+          for root, _, names in os.walk(directory) for name in names}
+
+
+def tensorboard_images(workdir) -> dict[tuple[str, int], np.ndarray]:
+  """(tag, step) -> RGB picture of every image in `workdir`'s TensorBoard event files, read
+  as TFRecords (u64 length, u32 CRC, Event proto, u32 CRC) with tensorboardX's protos."""
+  images = {}
+  for name in os.listdir(workdir):
+    if not name.startswith("events.out.tfevents"):
+      continue
+    data = (workdir / name).read_bytes()
+    offset = 0
+    while offset < len(data):
+      length = struct.unpack("<Q", data[offset:offset + 8])[0]
+      event = event_pb2.Event.FromString(data[offset + 12:offset + 12 + length])
+      offset += 12 + length + 4
+      for value in event.summary.value:
+        if value.HasField("image"):
+          images[value.tag, event.step] = np.asarray(
+              PIL.Image.open(io.BytesIO(value.image.encoded_image_string)).convert("RGB"))
+  return images
 
 
 def test_default_workdir_is_runs_config_stem(tmp_path):
@@ -165,3 +207,52 @@ def test_eval_and_sample_modes_read_a_trained_run(tmp_path):
   assert result.stdout == path + "\n" and np.load(path)["x"].shape == (16, 2)
   assert sorted(os.listdir(workdir)) == sorted(files + ["evaluations"])
   # (A --step with no checkpoint: one line, tests/test_evaluate.py.)
+
+
+def test_a_damaged_checkpoint_is_one_line_and_eval_says_which_step_it_reads(tmp_path):
+  workdir = tmp_path / "run"
+  args = [f"--workdir={workdir}", "--config.train.steps=200", *TINY]
+  assert run(*args).returncode == 0
+  for root, _, names in os.walk(workdir / "checkpoints" / "200"):  # Truncate its array data.
+    for name in names:
+      if os.path.basename(root) == "d":
+        os.truncate(os.path.join(root, name), os.path.getsize(os.path.join(root, name)) // 2)
+
+  result = run(*args, "--mode=eval")
+  assert result.returncode == 0, result.stderr
+  lines = result.stderr.strip().splitlines()
+  # orbax's abandoned reads printed ~45 "Event loop is closed" tracebacks here.
+  assert "Traceback" not in result.stderr and "Event loop" not in result.stderr, result.stderr
+  assert len(lines) == 3, result.stderr  # Unusable checkpoint, which step and why, the metrics.
+  assert "checkpoint step 200 is unusable (" in lines[0] and "left in place; trying step 100" in lines[0]
+  assert lines[1].endswith(
+      f"evaluating step 100 of {workdir} (into {workdir}/evaluations/100): the newest usable "
+      "checkpoint, step 200's being damaged (the warning above says how)"), result.stderr
+  assert result.stdout.startswith("# veegan on ring, step 100\n")
+
+  # As if killed before its final evaluation: training sets the damaged checkpoint aside,
+  # resumes from step 100 and finishes again.
+  os.remove(workdir / "results.json")
+  result = run(*args)
+  assert result.returncode == 0, result.stderr
+  assert "Traceback" not in result.stderr and "Event loop" not in result.stderr, result.stderr
+  unusable = [line for line in result.stderr.splitlines() if "unusable" in line]
+  assert len(unusable) == 1 and "checkpoint step 200 is unusable" in unusable[0], result.stderr
+  assert "resuming from step 100" in result.stderr and "finished at step 200" in result.stderr
+
+
+def test_a_stacked_run_without_a_classifier_says_mode_counting_is_off(tmp_path):
+  process = subprocess.Popen(
+      [sys.executable, MAIN, "--config=configs/veegan_stacked_digits.py", f"--workdir={tmp_path}"],
+      cwd=REPO, env=dict(os.environ, JAX_NUM_CPU_DEVICES="4"), stderr=subprocess.PIPE, text=True)
+  try:  # The line comes before training starts; the run itself is not needed.
+    for line in process.stderr:
+      if "mode counting is off" in line or "step " in line:
+        break
+  finally:
+    process.kill()
+    process.wait()
+  assert line.rstrip().endswith(
+      "mode counting is off (no eval.classifier.workdir): train its classifier with `python "
+      "launch/main.py --config=configs/classifier_digits.py`, then add "
+      "--config.eval.classifier.workdir=runs/classifier_digits"), line
