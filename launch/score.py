@@ -69,7 +69,8 @@ from aegan.writers import finite_or_none, replace_atomically, write_json  # pyli
 PROTOCOLS = {"ring": "veegan_ring", "grid": "veegan_grid", "mixture_1200d": "veegan_1200d",
              "stacked_digits": "veegan_stacked_digits", "stacked_mnist": "veegan_stacked_mnist",
              "cifar10": "veegan_cifar", "color_mnist": "alpha_gan_color_mnist",
-             "celeb_a": "alpha_gan_celeba"}
+             "celeb_a": "alpha_gan_celeba", "stacked_mnist5k": "veegan_images:stacked_mnist5k",
+             "color_mnist5k": "alpha_gan_images:color_mnist5k"}
 
 # A method that draws no noise and has no networks: its evaluation draws are the held-out data.
 _NO_METHOD = Method(networks={}, example_inputs={}, phases=(), sample_noise=lambda key: {},
@@ -120,9 +121,11 @@ def protocol_config(args: argparse.Namespace) -> tuple[ml_collections.ConfigDict
     raise ConfigError("name the data set with --data (or a run with --run)")
   if args.data not in PROTOCOLS:
     raise ConfigError(f"--data={args.data}: unknown; choose one of {', '.join(PROTOCOLS)}")
-  config = importlib.import_module(f"configs.{PROTOCOLS[args.data]}").get_config()
+  module, _, data = PROTOCOLS[args.data].partition(":")  # "veegan_images:X": get_config("X").
+  config = importlib.import_module(f"configs.{module}").get_config(*[data] if data else [])
   # Plain fields: the flags below set the classifier and features sections one by one.
-  return ml_collections.ConfigDict(config.to_dict()), f"configs/{PROTOCOLS[args.data]}.py"
+  source = f"configs/{module}.py" + (f":{data}" if data else "")
+  return ml_collections.ConfigDict(config.to_dict()), source
 
 
 def apply_flags(config: ml_collections.ConfigDict, args: argparse.Namespace,

@@ -2,10 +2,13 @@
 every method on every set of its paper's comparison validates and builds its networks for the
 set's shape (traced, not compiled); one set per new method trains on 1 and 4 devices in
 tests/test_image_configs.py (compiling is what costs); the combinations that are older config
-files are exactly those files; the hyper-parameters the docstrings derive are the configs'; and
-launch/main.py runs a config with its argument into runs/<stem>_<set>."""
+files are exactly those files; the hyper-parameters the docstrings derive are the configs';
+launch/main.py runs a config with its argument into runs/<stem>_<set>; and launch/score.py scores
+the offline sets by those configs' protocols."""
 
+import argparse
 import importlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -76,7 +79,8 @@ def test_the_baselines_hyper_parameters():
     assert (optimizer.learning_rate, optimizer.b1, optimizer.b2, optimizer.schedule) == (
         1e-4, 0.0, 0.9, "constant")
   assert config_of("unrolled_gan", "stacked_mnist5k").loss.unrolling_steps == 5
-  # AGE: λ = 10·M/D: 10·128/3,072 on CIFAR-10, 10·128/2,352 on ColorMNIST, 10·64/12,288 on CelebA.
+  # AGE: λ = 10·M/D: 10·128/3,072 on CIFAR-10, 10·128/2,352 on ColorMNIST, 10·64/12,288 on
+  # CelebA.
   for data, weight, latent_dim, generator_updates in (("cifar10", 0.4166667, 128, 2),
                                                       ("color_mnist5k", 0.5442177, 128, 2),
                                                       ("celeb_a", 0.0520833, 64, 3)):
@@ -99,5 +103,17 @@ def test_main_names_the_default_workdir_after_the_config_and_its_set():
                            "--config=configs/ali_images.py:stacked_mnist5k", "--mode=eval"],
                           cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
   assert result.returncode == 2
-  assert result.stderr.strip() == ("error: runs/ali_images_stacked_mnist5k holds no run (no "
-                                   "config.json): train it first, or name its workdir with --workdir")
+  assert result.stderr.strip() == (
+      "error: runs/ali_images_stacked_mnist5k holds no run (no config.json): train it first, or "
+      "name its workdir with --workdir")
+
+
+def test_score_scores_the_offline_sets_by_their_configs_protocols():
+  spec = importlib.util.spec_from_file_location("score", os.path.join(REPO, "launch", "score.py"))
+  score = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(score)
+  for data, method in (("stacked_mnist5k", "veegan"), ("color_mnist5k", "alpha_gan")):
+    config, named = score.protocol_config(argparse.Namespace(run=None, data=data))
+    assert (config.data.name, config.method) == (data, method)
+    assert named == f"configs/{method}_images.py:{data}"
+    assert config.eval.to_dict() == config_of(method, data).eval.to_dict()

@@ -76,5 +76,6 @@ def stacked_mnist5k(num_train: int = 128_000, num_test: int = 10_000, stack_seed
 
 
 def color_mnist5k(split_seed: int = 0) -> ColouredImages:
-  """ColorMNIST from the 5,000 digits: 28x28x3, a digit in a random colour on black; label = digit."""
+  """ColorMNIST from the 5,000 digits: 28x28x3, a digit in a random colour on black; label =
+  digit."""
   return ColouredImages(mnist5k(split_seed))
