@@ -1,19 +1,31 @@
-"""The MNIST digit classifier of the offline sets: counts modes on stacked_mnist5k (VEEGAN's
-Stacked-MNIST protocol: "a pretrained MNIST classifier labels each channel of 26,000 generated
-samples"; its architecture is not published [docs/papers.md, VEEGAN]) and gives the
-"dataset classifier" features of FID/KID/IS on stacked_mnist5k and color_mnist5k.
+"""The digit classifiers of the offline sets (aegan/data/mnist5k.py), one per set:
 
   python launch/main.py --config=configs/classifier_mnist5k.py      # -> runs/classifier_mnist5k
+  python launch/main.py --config=configs/classifier_mnist5k.py:color_mnist5k   # -> runs/classifier_mnist5k_color_mnist5k
 
-configs/classifier_digits.py's recipe on mnist5k (28x28, one channel; 4,000 training digits,
-aegan/data/mnist5k.py) for 3,000 iterations of batch 128 (~96 epochs) [ours]; `eval/accuracy`
-is measured on 2,000 draws from the 1,000 test digits.
+- `mnist5k` (the default): counts modes on stacked_mnist5k, labelling each channel (VEEGAN's
+  Stacked-MNIST protocol: "a pretrained MNIST classifier labels each channel of 26,000
+  generated samples"; its architecture is not published [docs/papers.md, VEEGAN]), and gives
+  the "dataset classifier" features of FID/KID/IS there.
+- `color_mnist5k`: the same recipe on the coloured digits (28x28x3, label = digit), the
+  "dataset classifier" of color_mnist5k's Inception score and FID (α-GAN, Section 5, scores
+  with a classifier trained on the data set [docs/papers.md, α-GAN]).
+configs/classifier_digits.py's recipe (a conv encoder of width 32 without BatchNorm, a 128-unit
+feature layer, Adam 1e-3, batch 128, input noise std 0.1) for 3,000 iterations (~96 epochs of
+the 4,000 training digits) [ours]; `eval/accuracy` is measured on 2,000 draws from the 1,000
+test digits. Seed 0: on mnist5k 97.7% of the 1,000 test digits (a cosine-decayed rate gave
+97.5%, input noise 0.3 96.0%); on color_mnist5k 97.1% of the test digits, each in 5 random
+colours (7-8 minutes each on a loaded 2-core CPU).
 """
 
 import ml_collections
 
 from configs import classifier_digits, common
 
+SETS = {"mnist5k": common.mnist5k, "color_mnist5k": common.color_mnist5k}
 
-def get_config() -> ml_collections.ConfigDict:
-  return classifier_digits.classifier(common.mnist5k(), steps=3_000)
+
+def get_config(data: str = "mnist5k") -> ml_collections.ConfigDict:
+  if data not in SETS:
+    raise ValueError(f"unknown set {data!r} for this config: choose one of {list(SETS)}")
+  return classifier_digits.classifier(SETS[data](), steps=3_000)

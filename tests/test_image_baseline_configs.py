@@ -48,13 +48,18 @@ def test_every_method_builds_on_every_set_of_its_comparison(image_data_dir):
       assert (config.train.data_placement == "host") == (data == "celeb_a")
 
 
-def test_the_mnist5k_classifier_builds_on_the_offline_digits():
-  config = importlib.import_module("configs.classifier_mnist5k").get_config()
+@pytest.mark.parametrize("data, channels", [(None, 1), ("mnist5k", 1), ("color_mnist5k", 3)])
+def test_the_mnist5k_classifiers_build_on_the_offline_digits(data, channels):
+  classifier = importlib.import_module("configs.classifier_mnist5k")
+  config = classifier.get_config(*[data] if data else [])
+  assert config.data.name == (data or "mnist5k")
   configuration.validate(config, 4)
   built, dataset, optimizers = build(config)
   state = jax.eval_shape(lambda: init_state(built, optimizers, config.seed))
-  assert dataset.example_shape == (28, 28, 1) and dataset.num_modes == 10
+  assert dataset.example_shape == (28, 28, channels) and dataset.num_modes == 10
   assert state.params["classifier"]["Dense_1"]["kernel"].shape == (128, 10)
+  with pytest.raises(ValueError, match="unknown set 'stacked_mnist5k'"):
+    classifier.get_config("stacked_mnist5k")
 
 
 @pytest.mark.parametrize("name, existing", [
