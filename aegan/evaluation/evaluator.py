@@ -28,6 +28,9 @@ With `eval.features` naming a feature network (a classifier run or the FID Incep
 file), the first `eval.features.num_samples` samples get FID, KID, the Inception score and
 precision/recall against cached features of real images (aegan/evaluation/sample_quality.py);
 the network and its resize go into results.json (`description`).
+The measures of the samples alone (mode counts, MS-SSIM, stacked mode counting, feature
+metrics) are one `SampleScorer` (aegan/evaluation/scoring.py), which launch/score.py runs on
+samples from anywhere: a run's own samples score there as here, bitwise.
 Two optional measures, off unless their config section is given (each logs its seconds, as do
 the feature metrics and mode counting; with `final_only=True` in its section, only the final
 evaluation, at `train.steps`, runs it, as with `eval.features`):
@@ -56,10 +59,8 @@ from aegan.data import Dataset
 from aegan.data.images import StackedImages, quantise
 from aegan.data.mixtures import GaussianMixture
 from aegan.data.records import read_random
-from aegan.evaluation import critic, ivom, sample_quality
-from aegan.evaluation.classifier import TrainedClassifier
-from aegan.evaluation.mixtures import mode_metrics
-from aegan.evaluation.ms_ssim import pairwise_ms_ssim
+from aegan.evaluation import critic, ivom
+from aegan.evaluation.scoring import SampleScorer
 from aegan.methods import Method, Networks
 from aegan.parallel import DATA_AXIS, replicate
 from aegan.sampling import sample_batch, stream_key
@@ -211,12 +212,11 @@ class Evaluator:
     self._draw = make_draws(method, dataset, mesh, config.eval.num_samples,
                             config.eval.get("batch_size", 500))
     self._is_classifier = method.generate is None
+    # The measures from samples alone, as launch/score.py computes them (the same object).
+    self._scorer = SampleScorer(config, dataset, mesh, workdir)
     classifier_section = config.eval.get("classifier")
-    self._channel_classifier = None
-    if classifier_section and classifier_section.get("workdir"):
-      self._channel_classifier = TrainedClassifier(classifier_section.workdir, mesh)
-      self._confidence = classifier_section.get("confidence", 0.9)
-    elif isinstance(dataset, StackedImages) and not self._is_classifier:
+    if (isinstance(dataset, StackedImages) and not self._is_classifier
+        and not (classifier_section and classifier_section.get("workdir"))):
       classifier = f"classifier_{config.data.name.removeprefix('stacked_')}"
       logging.warning("mode counting is off (no eval.classifier.workdir): train its classifier with "
                       "`python launch/main.py --config=configs/%s.py`, then add "
@@ -225,13 +225,9 @@ class Evaluator:
     self._num_held_out = held_out_count(dataset, test_arrays, config.eval.num_samples)
     self._test_arrays = replicate(test_arrays, mesh)
     self._seed = config.seed
-    self._ms_ssim_pairs = config.eval.get("ms_ssim_pairs", 0)
     self._is_image = len(dataset.example_shape) == 3
-    self._critic = self._inversion = self._feature_metrics = None
+    self._critic = self._inversion = None
     self._final_step = config.train.steps
-    self._features_section = config.eval.get("features")
-    if sample_quality.is_configured(self._features_section):
-      self._feature_metrics = sample_quality.FeatureMetrics(config, dataset, mesh, workdir)
     self._critic_section, self._ivom_section = config.eval.get("critic"), config.eval.get("ivom")
     if self._critic_section and self._critic_section.steps:
       critic.check_config(self._critic_section, mesh.size, self._num_held_out)
@@ -274,27 +270,11 @@ class Evaluator:
     samples, real, reconstructions = multihost_utils.process_allgather(draws, tiled=True)
     real = real[:held_out]
     reconstructions = None if reconstructions is None else reconstructions[:held_out]
-    metrics = {}
-    if isinstance(self._dataset, GaussianMixture):
-      metrics.update(mode_metrics(samples, self._dataset.means, self._dataset.hq_unit,
-                                  threshold=self._config.eval.hq_threshold))
-    if self._is_image and self._ms_ssim_pairs:
-      for name, images in (("eval/ms_ssim", samples), ("eval/ms_ssim_real", real)):
-        mean, stderr = pairwise_ms_ssim(quantise(images),
-                                        stream_key(run_seed, "eval/ms_ssim_pairs"),
-                                        self._ms_ssim_pairs, 255.0)
-        metrics[name], metrics[f"{name}_stderr"] = mean, stderr
+    metrics = self._scorer(quantise(samples) if self._is_image else samples,
+                           quantise(real) if self._scorer.ms_ssim_pairs else None, run_seed, step)
     if reconstructions is not None:
       metrics["eval/recon_l1"] = np.mean(np.abs(real - reconstructions))
       metrics["eval/recon_mse"] = np.mean((real - reconstructions) ** 2)
-    if self._channel_classifier is not None:
-      start = time.perf_counter()
-      metrics.update(self._channel_classifier.mode_metrics(quantise(samples), self._confidence))
-      logging.info("step %d | stacked mode counting took %.1f s", step, time.perf_counter() - start)
-    if self._runs(self._feature_metrics, self._features_section, step):
-      start = time.perf_counter()
-      metrics.update(self._feature_metrics(quantise(samples)))
-      logging.info("step %d | feature metrics took %.1f s", step, time.perf_counter() - start)
     if self._runs(self._critic, self._critic_section, step):
       start = time.perf_counter()
       metrics.update(self._critic_distance(params, batch_stats, real, samples, run_seed))
@@ -313,9 +293,7 @@ class Evaluator:
   def description(self) -> dict[str, dict]:
     """What the numbers were computed with, for results.json: the feature network and its
     resize, if feature metrics run."""
-    if self._feature_metrics is None:
-      return {}
-    return {"feature_network": self._feature_metrics.description}
+    return self._scorer.description
 
   def _log(self, writer: MetricWriter, step: int, metrics: dict, seed: int | None
            ) -> dict[str, float]:
