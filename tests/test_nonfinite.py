@@ -2,6 +2,7 @@
 ever applied, the newest checkpoint stays the last good state, and "skip" skips and counts."""
 
 import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -107,7 +108,8 @@ def test_the_run_stops_and_its_newest_checkpoint_is_the_last_good_state(tmp_path
   config = tiny(gan_ring.get_config(), steps=40, steps_per_call=10)
   config.checkpoint.every = 10
   clean = train.train_and_evaluate(config, str(tmp_path / "clean"))
-  assert clean["eval/modes"] >= 0
+  saved = json.load(open(tmp_path / "clean" / "results.json"))
+  assert saved["step"] == 40 and saved["eval/modes"] == clean["eval/modes"]  # It ran to the end.
   monkeypatch.setitem(methods.METHODS, "gan", nan_from_iteration(26))
   with pytest.raises(nonfinite.NonFiniteError, match=(
       r"^non-finite loss in the generator phase of iteration 26: stopped; the newest checkpoint "

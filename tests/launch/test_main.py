@@ -8,11 +8,14 @@ import struct
 import subprocess
 import sys
 
+import ml_collections
 import numpy as np
 import PIL.Image
 import pytest
 from tensorboardX.proto import event_pb2
 
+from aegan.data import make_dataset
+from aegan.evaluation.mixtures import mode_metrics
 from tests.datasets import prepare
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -44,7 +47,11 @@ def test_training_run_writes_the_workdir_and_a_rerun_writes_nothing(tmp_path):
   assert results["step"] == 300
   samples = np.load(workdir / "samples" / "final.npz")["x"]
   assert samples.shape == (500, 2) and np.all(np.isfinite(samples))
-  assert 0 <= results["eval/modes"] <= 8 and 0 <= results["eval/hq_fraction"] <= 1
+  # The results score the saved samples (learning floors: tests/methods/test_learning.py).
+  ring = make_dataset(ml_collections.ConfigDict(json.load(open(workdir / "config.json"))["data"]))
+  expected = mode_metrics(samples, ring.means, ring.hq_unit, threshold=3.0)
+  assert results["eval/modes"] == int(expected["eval/modes"])
+  assert results["eval/hq_fraction"] == pytest.approx(float(expected["eval/hq_fraction"]))
   assert (workdir / "samples" / "samples_00000200.png").stat().st_size > 1000
   assert any(name.startswith("events.out.tfevents") for name in os.listdir(workdir))
   assert sorted(os.listdir(workdir / "checkpoints")) == ["100", "200", "300"]
