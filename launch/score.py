@@ -56,9 +56,10 @@ from jax.experimental import multihost_utils  # pylint: disable=wrong-import-pos
 from aegan.checkpoint import CheckpointMismatchError, CheckpointNotFoundError  # pylint: disable=wrong-import-position
 from aegan.configuration import ConfigError  # pylint: disable=wrong-import-position
 from aegan.data import DatasetFormatError, DatasetNotFoundError, make_dataset  # pylint: disable=wrong-import-position
+from aegan.data.images import quantise  # pylint: disable=wrong-import-position
 from aegan.evaluation import sample_quality  # pylint: disable=wrong-import-position
-from aegan.evaluation.evaluator import (held_out_count, map_draws, quantise,  # pylint: disable=wrong-import-position
-                                       seed_metric_name, summarise_seeds)
+from aegan.evaluation.evaluator import (held_out_count, map_draws, seed_metric_name,  # pylint: disable=wrong-import-position
+                                       summarise_seeds)
 from aegan.evaluation.scoring import GENERATOR_MEASURES, SampleScorer, check_samples  # pylint: disable=wrong-import-position
 from aegan.evaluation.torch_files import WeightsFileError  # pylint: disable=wrong-import-position
 from aegan.methods import Method  # pylint: disable=wrong-import-position
