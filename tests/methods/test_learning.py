@@ -3,8 +3,9 @@ networks, must reach levels that a method which stopped learning does not.
 
 Each test trains seeds 0, 1, 2 side by side in one process (`train.num_seeds`, vmapped) and
 asserts on every seed. The thresholds are measured: the comment by each gives the values of
-seeds 0-4 at this budget, and the threshold sits beyond the worst seed with a margin that does
-not depend on an exact trajectory."""
+four or five seeds at this budget, and the threshold sits beyond the worst of them with a margin
+that does not depend on an exact trajectory. The classifier's floor (test accuracy > 0.85 after
+300 iterations; 0.897 measured) is tests/evaluation/test_classifier.py's."""
 
 import functools
 import importlib
@@ -69,37 +70,46 @@ class Trained:
     return tuple(None if out is None else np.asarray(out, np.float64) for out in outputs)
 
 
-def modes_and_hq(trained: Trained) -> tuple[list[int], list[float]]:
+def modes_and_hq(run: Trained) -> tuple[list[int], list[float]]:
   """VEEGAN's mode count and high-quality fraction of each seed's samples."""
-  metrics = [mode_metrics(trained.draws(trained.final, i)[0], trained.dataset.means,
-                          trained.dataset.hq_unit, threshold=3.0) for i in range(SEEDS)]
+  metrics = [mode_metrics(run.draws(run.final, i)[0], run.dataset.means,
+                          run.dataset.hq_unit, threshold=3.0) for i in range(SEEDS)]
   return [int(m["eval/modes"]) for m in metrics], [float(m["eval/hq_fraction"]) for m in metrics]
 
 
-def reconstruction_mse(trained: Trained, state) -> list[float]:
+def reconstruction_mse(run: Trained, state) -> list[float]:
   """Each seed's mean squared error of its held-out reconstructions."""
   errors = []
   for i in range(SEEDS):
-    _, real, reconstructions = trained.draws(state, i)
+    _, real, reconstructions = run.draws(state, i)
     errors.append(float(np.mean((real - reconstructions) ** 2)))
   return errors
 
 
-def distance_to_ring(trained: Trained, state) -> list[float]:
-  """Each seed's mean distance of its samples to the ring's circle, E| ‖x‖ - radius |."""
-  radius = np.linalg.norm(trained.dataset.means[0])
-  return [float(np.mean(np.abs(np.linalg.norm(trained.draws(state, i)[0], axis=1) - radius)))
-          for i in range(SEEDS)]
+def mean_radius(run: Trained, state) -> list[float]:
+  """Each seed's mean distance of its samples from the origin, E‖x‖ (the ring's radius is 1)."""
+  return [float(np.mean(np.linalg.norm(run.draws(state, i)[0], axis=1))) for i in range(SEEDS)]
 
 
-# Budgets: 1,500 iterations for the ring's 3-std modes, 500 for reconstructions. The values in
-# the comments are seeds 0-4's (measured on a loaded 2-core CPU; the same on any machine).
+# The values in the comments are seeds 0-4's, or 0-3's where they say so, measured at the test's
+# budget on a 2-core CPU (other jobs running); another CPU's rounding may move them slightly.
 
 
 def test_gan_learns_to_put_its_samples_on_ring_modes():
   _, hq = modes_and_hq(trained("gan_ring", 1_500))
   # High-quality fraction 0.34, 0.91, 0.43, 0.83, 0.86 (untrained: 0).
   assert min(hq) > 0.15, hq
+
+
+def test_unrolled_gan_learns_to_put_its_samples_on_ring_modes():
+  """The generator's gradient through K = 5 unrolled discriminator updates. With Metz et al.'s
+  discriminator rate (1e-4, the shipped config's) nothing is learned in 1,500 iterations; with
+  the GAN row's 1e-2 the samples reach the modes (and collapse, as the config's docstring says)."""
+  config = small("unrolled_gan_ring", 1_500)
+  config.optimizer.discriminator.learning_rate = 1e-2
+  _, hq = modes_and_hq(Trained(config))
+  # High-quality fraction 0.24, 0.19, 0.17, 0.14, 0.50 (1 mode each).
+  assert min(hq) > 0.07, hq
 
 
 def test_veegan_learns_to_cover_more_ring_modes_than_gan():
@@ -128,3 +138,22 @@ def test_encoder_methods_learn_to_reconstruct_held_out_examples(name, floor):
   run = trained(name, 500)
   before, after = reconstruction_mse(run, run.initial), reconstruction_mse(run, run.final)
   assert all(a < floor * b for a, b in zip(after, before)), (before, after)
+
+
+def test_bigan_learns_to_reconstruct_held_out_examples():
+  """BiGAN's encoder learns only through the joint discriminator (no reconstruction term), more
+  slowly than ALI's: at 1,000 iterations the error had not fallen (ratio 0.70-1.25, 4 seeds)."""
+  run = trained("bigan_ring", 1_500)
+  before, after = reconstruction_mse(run, run.initial), reconstruction_mse(run, run.final)
+  # 0.45-0.55; after: 0.15-0.24 (ratio 0.27-0.48, seeds 0-3).
+  assert all(a < 0.8 * b for a, b in zip(after, before)), (before, after)
+
+
+def test_wgan_gp_learns_to_move_its_samples_out_to_the_ring():
+  """The untrained generator's samples sit near the origin; following the critic moves them
+  out to the ring and, at this budget and rate (Adam 1e-4, β1 0), past it. Not reached in the
+  seconds a test may take: the critic distance falling (the samples settling on the ring)."""
+  run = trained("wgan_gp_ring", 1_000)
+  # Mean radius at initialisation 0.38-0.57; after: 2.14, 1.01, 1.88, 2.20 (seeds 0-3).
+  before, after = mean_radius(run, run.initial), mean_radius(run, run.final)
+  assert max(before) < 0.7 and min(after) > 0.85, (before, after)
