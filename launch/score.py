@@ -55,7 +55,7 @@ from jax.experimental import multihost_utils  # pylint: disable=wrong-import-pos
 
 from aegan.checkpoint import CheckpointMismatchError, CheckpointNotFoundError  # pylint: disable=wrong-import-position
 from aegan.configuration import ConfigError  # pylint: disable=wrong-import-position
-from aegan.data import DatasetFormatError, DatasetNotFoundError, make_dataset  # pylint: disable=wrong-import-position
+from aegan.data import Dataset, DatasetFormatError, DatasetNotFoundError, make_dataset  # pylint: disable=wrong-import-position
 from aegan.data.images import quantise  # pylint: disable=wrong-import-position
 from aegan.evaluation import sample_quality  # pylint: disable=wrong-import-position
 from aegan.evaluation.evaluator import (held_out_count, map_draws, seed_metric_name,  # pylint: disable=wrong-import-position
@@ -86,8 +86,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-  parser = _Parser(prog="launch/score.py", description=__doc__.split("\n\n")[0], allow_abbrev=False,
-                   formatter_class=argparse.RawDescriptionHelpFormatter)
+  parser = _Parser(prog="launch/score.py", description=__doc__.split("\n\n")[0],
+                   allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter)
   parser.add_argument("--samples", required=True, help=".npz file with the array `x`")
   parser.add_argument("--data", help=f"data set: {', '.join(PROTOCOLS)}")
   parser.add_argument("--run", help="a run's workdir: its config.json's data and eval protocol")
@@ -134,8 +134,8 @@ def apply_flags(config: ml_collections.ConfigDict, args: argparse.Namespace,
   """Sets the classifier, feature network, seed and sample count the flags name."""
   name, features = config.data.name, config.eval.get("features")
   if (args.classifier_workdir or args.inception_weights) and not (is_image and features):
-    raise ConfigError(f"--{'classifier_workdir' if args.classifier_workdir else 'inception_weights'}"
-                      f": {name} samples are scored without a feature network")
+    flag = "classifier_workdir" if args.classifier_workdir else "inception_weights"
+    raise ConfigError(f"--{flag}: {name} samples are scored without a feature network")
   if args.classifier_workdir:
     if config.eval.get("classifier"):  # Stacked sets: mode counting.
       config.eval.classifier.workdir = args.classifier_workdir
@@ -188,8 +188,8 @@ def read_samples(path: str) -> np.ndarray:
       raise ConfigError(f"cannot read the array `x` of --samples={path}: {error}") from None
 
 
-def held_out_draws(dataset, mesh: jax.sharding.Mesh, arrays: dict[str, np.ndarray], num: int,
-                   batch_size: int) -> Callable[[int], np.ndarray]:
+def held_out_draws(dataset: Dataset, mesh: jax.sharding.Mesh, arrays: dict[str, np.ndarray],
+                   num: int, batch_size: int) -> Callable[[int], np.ndarray]:
   """run seed -> uint8 [n, H, W, C]: the distinct held-out images (n = min(num, the split's
   examples in `arrays`)) that an evaluation of `num` samples of the run of that seed draws next
   to them (evaluator.map_draws, with no method)."""
@@ -208,8 +208,9 @@ def all_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
   with ddof 1, and how many seeds define a metric some leave undefined) and each seed's."""
   if len(per_seed) == 1:
     return per_seed[0]
-  return {**summarise_seeds(per_seed), **{seed_metric_name(k, i): v
-                        for i, metrics in enumerate(per_seed) for k, v in metrics.items()}}
+  each = {seed_metric_name(name, seed): value
+          for seed, metrics in enumerate(per_seed) for name, value in metrics.items()}
+  return {**summarise_seeds(per_seed), **each}
 
 
 def summary_text(results: dict) -> str:
