@@ -54,8 +54,8 @@ class SampleScorer:
                mesh: jax.sharding.Mesh, workdir: str):
     self._mixture = dataset if isinstance(dataset, GaussianMixture) else None
     self._hq_threshold = config.eval.get("hq_threshold", 3.0)
-    self.is_image = len(dataset.example_shape) == 3
-    self.ms_ssim_pairs = config.eval.get("ms_ssim_pairs", 0) if self.is_image else 0
+    is_image = len(dataset.example_shape) == 3
+    self.ms_ssim_pairs = config.eval.get("ms_ssim_pairs", 0) if is_image else 0
     classifier_section = config.eval.get("classifier")
     self._channel_classifier = None
     if classifier_section and classifier_section.get("workdir"):
