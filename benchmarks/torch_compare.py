@@ -4,10 +4,14 @@ and alpha_gan_cifar (random images of CIFAR's size: compute only).
 
 Each framework runs in its own process (benchmarks/step_throughput.py;
 benchmarks/torch_veegan_step.py, torch_dcgan_step.py, torch_alpha_gan_step.py), JAX then
-PyTorch, `--rounds` times in turn so both see the same load; each keeps its best round.
+PyTorch, `--rounds` times in turn so both see the same load; each keeps its best round. Both
+are confined to the first `--cores` cores (taskset), PyTorch with as many threads. On a machine
+other jobs load, `--cores=1`: PyTorch's OpenMP threads wait for each other at every operation
+and slow down by an order of magnitude when a core is taken (veegan_ring at load 18 on 2
+cores: 0.6 it/s with 2 threads, 20 it/s with 1).
 
-  python benchmarks/torch_compare.py                       # all four, 2 threads for PyTorch
-  python benchmarks/torch_compare.py --configs=veegan_ring --rounds=3
+  python benchmarks/torch_compare.py                       # all four, on every core
+  python benchmarks/torch_compare.py --configs=veegan_ring --rounds=3 --cores=1
 
 Needs PyTorch (CPU build) installed next to the repository's dependencies.
 """
@@ -34,7 +38,8 @@ BENCHMARKS = {
 }
 
 
-def run(command: list[str], pattern: str) -> float:
+def run(command: list[str], pattern: str, cores: int) -> float:
+  command = ["taskset", "-c", f"0-{cores - 1}", *command]
   result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
   match = re.search(pattern, result.stdout)
   if result.returncode or not match:
@@ -42,22 +47,23 @@ def run(command: list[str], pattern: str) -> float:
   return float(match.group(1))
 
 
-def jax_rate(arguments: list[str], iterations: int) -> float:
+def jax_rate(arguments: list[str], iterations: int, cores: int) -> float:
   return run([sys.executable, os.path.join(HERE, "step_throughput.py"), *arguments,
-              f"--iterations={iterations}", "--repeats=2"], r"iterations/dispatch:\s+([\d.]+) it/s")
+              f"--iterations={iterations}", "--repeats=2"], r"iterations/dispatch:\s+([\d.]+) it/s",
+             cores)
 
 
-def torch_rate(arguments: list[str], iterations: int, threads: int) -> float:
+def torch_rate(arguments: list[str], iterations: int, cores: int) -> float:
   script, *rest = arguments
   return run([sys.executable, os.path.join(HERE, script), *rest, f"--iterations={iterations}",
-              "--repeats=2", f"--threads={threads}"], r"best: ([\d.]+) it")
+              "--repeats=2", f"--threads={cores}"], r"best: ([\d.]+) it", cores)
 
 
 def main():
   parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
   parser.add_argument("--configs", default=",".join(BENCHMARKS), help="Comma-separated.")
   parser.add_argument("--rounds", type=int, default=2, help="JAX/PyTorch alternations per config.")
-  parser.add_argument("--threads", type=int, default=os.cpu_count(), help="PyTorch's threads.")
+  parser.add_argument("--cores", type=int, default=os.cpu_count(), help="Cores both may use.")
   parser.add_argument("--scale", type=float, default=1.0, help="Multiplies the iterations timed.")
   args = parser.parse_args()
   rows = []
@@ -66,12 +72,12 @@ def main():
     iterations = max(1, int(iterations * args.scale))
     jax_best = torch_best = 0.0
     for _ in range(args.rounds):
-      jax_best = max(jax_best, jax_rate(jax_arguments, iterations))
-      torch_best = max(torch_best, torch_rate(torch_arguments, iterations, args.threads))
+      jax_best = max(jax_best, jax_rate(jax_arguments, iterations, args.cores))
+      torch_best = max(torch_best, torch_rate(torch_arguments, iterations, args.cores))
     rows.append((name, jax_best, torch_best))
     print(f"{name}: JAX {jax_best:.2f} it/s, PyTorch {torch_best:.2f} it/s, "
           f"{jax_best / torch_best:.2f}x", flush=True)
-  print("\n| config | JAX it/s | PyTorch it/s | JAX / PyTorch |\n|---|---|---|---|")
+  print(f"\n{args.cores} core(s) of {os.cpu_count()}\n| config | JAX it/s | PyTorch it/s | JAX / PyTorch |\n|---|---|---|---|")
   for name, jax_best, torch_best in rows:
     print(f"| {name} | {jax_best:.2f} | {torch_best:.2f} | {jax_best / torch_best:.2f}x |")
 
