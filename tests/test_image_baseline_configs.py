@@ -1,6 +1,6 @@
 """The one-file-per-method image configs (`configs/<method>_images.py:<set>`, configs/images.py):
-every method on every set of its paper's comparison validates and builds its networks for the
-set's shape (traced, not compiled); one set per new method trains on 1 and 4 devices in
+every method on every set of its paper's comparison validates, builds its networks for the
+set's shape and traces its whole update on 4 devices (not compiled); one set per new method trains on 1 and 4 devices in
 tests/test_image_configs.py (compiling is what costs); the combinations that are older config
 files are exactly those files; the hyper-parameters the docstrings derive are the configs';
 launch/main.py runs a config with its argument into runs/<stem>_<set>; and launch/score.py scores
@@ -15,9 +15,12 @@ import sys
 
 import jax
 import pytest
+from jax.sharding import NamedSharding
 
-from aegan import configuration
+from aegan import configuration, train
 from aegan.experiment import build, init_state
+from aegan.data.streaming import SHARDING_SPEC
+from aegan.parallel import data_mesh
 from configs import images
 from tests.test_image_configs import image_data_dir, tiny_images  # pylint: disable=unused-import
 
@@ -43,6 +46,20 @@ def test_every_method_builds_on_every_set_of_its_comparison(image_data_dir):
       state = jax.eval_shape(lambda built=built, optimizers=optimizers, config=config:
                              init_state(built, optimizers, config.seed))
       assert state.params.keys() == optimizers.keys() == built.networks.keys()
+      # The whole update (every phase's loss and gradient) traced for 4 devices, not compiled.
+      streamed = config.train.data_placement == "host"
+      mesh = data_mesh(jax.devices()[:4])
+      update = train.make_update(built, optimizers, dataset, mesh, config.train.batch_size, 1,
+                                 streamed)
+      if streamed:  # One call's images as HostStream places them, split over the devices.
+        arrays = {"images": jax.ShapeDtypeStruct(
+            (1, train.draws_per_iteration(built), config.train.batch_size,
+             *dataset.example_shape), "uint8", sharding=NamedSharding(mesh, SHARDING_SPEC))}
+      else:
+        arrays = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype),
+                              dataset.arrays("train"))
+      _, metrics = jax.eval_shape(update.jitted, state, arrays)
+      assert metrics and all(m.shape == () for m in metrics.values())
       assert dataset.example_shape == images.EXAMPLE_SHAPES[data]
       assert ("classifier" in config.eval) == data.startswith("stacked_")
       assert (config.train.data_placement == "host") == (data == "celeb_a")
