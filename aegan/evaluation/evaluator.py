@@ -184,6 +184,8 @@ def summarise_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
   where no seed defines the metric, the std where fewer than two do."""
   summary = {}
   for name in per_seed[0]:
+    if name.endswith(("_std", "_seeds")):  # A seed summary's own names: the two would clash.
+      raise ValueError(f"{name}: a per-seed metric may not end in _std or _seeds")
     values = np.array([metrics[name] for metrics in per_seed], np.float64)
     defined = values[np.isfinite(values)]
     summary[name] = float(np.mean(defined)) if len(defined) else float("nan")

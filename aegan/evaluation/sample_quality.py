@@ -8,8 +8,8 @@ first `num_samples` of its samples (quantised to uint8) are compared with `num_r
 images of the `split` (aegan/evaluation/feature_metrics.py has the definitions):
 
     eval/fid                                  Fréchet distance of the features' Gaussian fits
-    eval/kid, eval/kid_std                    KID over `kid_subsets` subsets of `kid_subset_size`
-    eval/inception_score, ..._std             over `is_splits` splits of the samples
+    eval/kid, eval/kid_subset_std             KID over `kid_subsets` subsets of `kid_subset_size`
+    eval/inception_score, ..._split_std       over `is_splits` splits of the samples
     eval/inception_score_ceiling              the score of a perfect generator at that split
                                               size and class count (e.g. ≈ 564 for 1,000
                                               samples a split over 1,000 classes, not 1,000;
@@ -170,8 +170,8 @@ class FeatureMetrics:
     real_score, _ = feature_metrics.inception_score(real_probabilities, section.is_splits)
     precision, recall = feature_metrics.precision_recall(real_features, features, section.k)
     metrics = {"eval/fid": feature_metrics.frechet_inception_distance(real_features, features),
-               "eval/kid": kid, "eval/kid_std": kid_std,
-               "eval/inception_score": score, "eval/inception_score_std": score_std,
+               "eval/kid": kid, "eval/kid_subset_std": kid_std,
+               "eval/inception_score": score, "eval/inception_score_split_std": score_std,
                "eval/inception_score_ceiling": feature_metrics.inception_score_ceiling(
                    len(images), section.is_splits, probabilities.shape[-1]),
                "eval/inception_score_real": real_score,

@@ -6,6 +6,7 @@ import math
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from aegan import train
 from aegan.data.images import quantise
@@ -99,3 +100,9 @@ def test_seed_summary_is_the_mean_and_sample_std_over_the_seeds_that_define_it()
   assert one["eval/mode_kl_seeds"] == 1
   none = summarise_seeds([{"eval/mode_kl": nan}, {"eval/mode_kl": nan}])
   assert math.isnan(none["eval/mode_kl"]) and none["eval/mode_kl_seeds"] == 0
+
+
+def test_seed_summary_refuses_a_metric_named_like_its_own_spread():
+  # KID's spread over subsets was once `eval/kid_std`, which the seed spread overwrote.
+  with pytest.raises(ValueError, match="eval/kid_std"):
+    summarise_seeds([{"eval/kid": 1.0, "eval/kid_std": 0.1}] * 2)

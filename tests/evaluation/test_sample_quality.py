@@ -57,13 +57,13 @@ def test_real_images_score_as_real_and_a_shift_does_not(tmp_path):
   assert same["eval/inception_score_ceiling"] == pytest.approx(
       feature_metrics.inception_score_ceiling(2_000, 10, 3))
   assert 2.98 < same["eval/inception_score_ceiling"] < 3
-  assert abs(same["eval/kid"]) < 3 * same["eval/kid_std"]  # Unbiased: around 0.
+  assert abs(same["eval/kid"]) < 3 * same["eval/kid_subset_std"]  # Unbiased: around 0.
 
   network = MeanColour()
   metrics, _, shifted = _metrics(tmp_path, lambda real: np.clip(real.astype(int) + 60, 0, 255
                                                                 ).astype(np.uint8), network)
   assert network.calls == 1  # The reference came from the first instance's cache.
-  assert shifted["eval/fid"] > 0.01 and shifted["eval/kid"] > 10 * shifted["eval/kid_std"]
+  assert shifted["eval/fid"] > 0.01 and shifted["eval/kid"] > 10 * shifted["eval/kid_subset_std"]
   assert shifted["eval/precision"] < 0.5
   # FID is the Fréchet distance of the network's features, real vs samples.
   brighter = np.clip(real.astype(int) + 60, 0, 255).astype(np.uint8)
