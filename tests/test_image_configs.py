@@ -22,7 +22,7 @@ IMAGE_CONFIGS = [
     "veegan_stacked_digits", "alpha_gan_stacked_digits", "dcgan_stacked_digits",
     "classifier_mnist", "classifier_cifar",  # (classifier_digits: tests/evaluation/test_classifier.py)
     # configs/<method>_images.py:<set>, get_config("<set>"): each baseline new on images on one
-    # set (28x28, 32x32, and 64x64 streamed); every method x set builds in
+    # set (28x28, 32x32, and 64x64 streamed); every method x set traces its update in
     # tests/test_image_baseline_configs.py.
     "ali_images:cifar10", "unrolled_gan_images:stacked_mnist5k", "wgan_gp_images:celeb_a",
     "age_images:color_mnist5k",
