@@ -31,6 +31,7 @@ from absl import app, flags  # pylint: disable=wrong-import-position
 from ml_collections import config_flags  # pylint: disable=wrong-import-position
 
 from aegan import train  # pylint: disable=wrong-import-position
+from aegan.data import DATASETS, make_dataset  # pylint: disable=wrong-import-position
 from aegan.data.images import to_float  # pylint: disable=wrong-import-position
 from aegan.parallel import data_mesh, replicate  # pylint: disable=wrong-import-position
 
@@ -116,10 +117,10 @@ def measure(config, steps_per_call: int) -> float:
 
 def main(_):
   config = _CONFIG.value
-  if _SYNTHETIC.value:  # train.build makes the dataset by name: hand it the stand-in instead.
-    shape = (IMAGE_SHAPES[config.data.name] if config.data.name in IMAGE_SHAPES
-             else train.make_dataset(config.data).example_shape)
-    train.make_dataset = lambda _: SyntheticImages(shape)
+  if _SYNTHETIC.value:  # The dataset is made by name (aegan.data.DATASETS): register the stand-in.
+    name = config.data.name
+    shape = IMAGE_SHAPES[name] if name in IMAGE_SHAPES else make_dataset(config.data).example_shape
+    DATASETS[name] = lambda **_: SyntheticImages(shape)
   print(f"{config.method} on {config.data.name}{' (synthetic)' if _SYNTHETIC.value else ''}, "
         f"global batch {config.train.batch_size}, {jax.device_count()} "
         f"{jax.devices()[0].platform} device(s), {os.cpu_count()} cores")
