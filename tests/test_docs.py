@@ -7,7 +7,8 @@ at `&&` into commands (leading `VAR=value` assignments and `# comments` dropped)
 `python`/`python3` command:
 - `-m <module>`: the module can be imported;
 - `<script>`: the script exists; every `--flag` it is given (`--noflag` for booleans) is one the
-  script defines (`flags.DEFINE_*` in its source) or one of absl's own; with
+  script defines (`flags.DEFINE_*` or argparse's `add_argument("--name")` in its source) or
+  one of absl's own; with
   `config_flags.DEFINE_config_file("config", ...)` in the script, the config file (`--config=`
   or the script's default) exists and loads with the command's `--config.<field>=<value>`
   overrides, through ml_collections as the launcher parses them: a field the config lacks or a
@@ -37,7 +38,8 @@ ABSL_FLAGS = {"help", "helpfull", "helpshort", "helpxml", "only_check_args", "fl
               "logtostderr", "alsologtostderr", "log_dir", "verbosity", "v", "stderrthreshold",
               "showprefixforinfo", "logger_levels", "pdb", "pdb_post_mortem", "run_with_pdb",
               "run_with_profiling", "profile_file", "use_cprofile_for_profiling"}
-DEFINED_FLAG = re.compile(r"""DEFINE_\w+\(\s*["'](\w+)["']""")
+# absl's flags.DEFINE_*("name", ...) and argparse's add_argument("--name", ...) (launch/score.py).
+DEFINED_FLAG = re.compile(r"""(?:DEFINE_\w+\(|add_argument\()\s*["'](?:--)?(\w+)["']""")
 CONFIG_FILE_FLAG = re.compile(
     r"""config_flags\.DEFINE_config_file\(\s*["']config["'],\s*os\.path\.join\(REPO,\s*["']configs["'],\s*["']([\w.]+)["']\)""")
 
@@ -162,6 +164,7 @@ def test_command_names_what_exists(where, argv):
 def test_command_check_fails_on_what_does_not_exist():
   """The check is not vacuous: a missing script, flag, config field or wrongly typed value fails."""
   for argv in (["python", "launch/nope.py"], ["python", "launch/main.py", "--stepz=3"],
+               ["python", "launch/score.py", "--sample=x.npz"],
                ["python", "launch/main.py", "--config.train.stepz=3"],
                ["python", "launch/main.py", "--config.train.steps=many"],
                ["python", "launch/main.py", "--config=configs/nope.py"],
