@@ -114,14 +114,15 @@ def test_unrolled_gan_learns_to_put_its_samples_on_ring_modes():
 
 def test_veegan_learns_to_cover_more_ring_modes_than_gan():
   """VEEGAN's point (Srivastava et al. 2017, Table 1): at GAN's budget and networks its samples
-  spread over more modes. A VEEGAN without its reconstructor's term behaves like BiGAN here
-  (high-quality fraction 0.000-0.004, tests below)."""
+  spread over more modes. Without its latent reconstruction term (the loss times 0) seeds 0-2
+  reached modes 3, 4, 4 but high-quality fractions 0.026, 0.004, 0.027: they fail the HQ floors."""
   modes, hq = modes_and_hq(trained("veegan_ring", 1_500))
   gan_modes, _ = modes_and_hq(trained("gan_ring", 1_500))
   # Modes 3, 4, 5, 4, 2; GAN's 3, 1, 3, 1, 1: any three of VEEGAN's seeds sum to >= 9, any
-  # three of GAN's to <= 7. High-quality fraction 0.044, 0.052, 0.059, 0.042, 0.214.
+  # three of GAN's to <= 7.
   assert min(modes) >= 2 and sum(modes) > sum(gan_modes), (modes, gan_modes)
-  assert min(hq) > 0.02, hq
+  # High-quality fraction 0.044, 0.052, 0.059, 0.042, 0.214: any three average >= 0.046.
+  assert min(hq) > 0.02 and np.mean(hq) > 0.035, hq
 
 
 @pytest.mark.parametrize("name, floor", [
