@@ -317,10 +317,11 @@ def _torch_fid_inception(state: dict, images: np.ndarray):
     return F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
 
   def block_a(name, x):
+    dbl = conv(f"{name}.branch3x3dbl_2", conv(f"{name}.branch3x3dbl_1", x))
     return torch.cat([
         conv(f"{name}.branch1x1", x),
         conv(f"{name}.branch5x5_2", conv(f"{name}.branch5x5_1", x)),
-        conv(f"{name}.branch3x3dbl_3", conv(f"{name}.branch3x3dbl_2", conv(f"{name}.branch3x3dbl_1", x))),
+        conv(f"{name}.branch3x3dbl_3", dbl),
         conv(f"{name}.branch_pool", average_pool(x))], 1)
 
   def block_b(name, x):
@@ -392,6 +393,8 @@ def test_features_equal_pytorchs_on_a_torch_save_file(tmp_path):
   images = np.random.default_rng(0).integers(0, 256, (2, 40, 40, 3), np.uint8)
   pool3, logits = inception.feature_function(variables, batch_size=2)(images)
   torch_pool3, torch_logits = _torch_fid_inception(state, images)
-  # float32 through 94 layers, two frameworks' convolution orders.
-  np.testing.assert_allclose(pool3, torch_pool3, rtol=1e-3, atol=1e-4 * np.abs(torch_pool3).max())
-  np.testing.assert_allclose(logits, torch_logits, rtol=1e-3, atol=1e-4 * np.abs(torch_logits).max())
+  # float32 through 94 layers in two frameworks' convolution orders. Measured: 2e-5 on values up
+  # to 27; 0.3 to 1.3 with padded pixels counted in the average pools, BatchNorm's epsilon 1e-5
+  # or a corner-aligned resize on the PyTorch side.
+  for ours, theirs in ((pool3, torch_pool3), (logits, torch_logits)):
+    np.testing.assert_allclose(ours, theirs, rtol=1e-3, atol=1e-4 * np.abs(theirs).max())
