@@ -92,7 +92,7 @@ def mean_radius(run: Trained, state) -> list[float]:
 
 
 # The values in the comments are seeds 0-4's, or 0-3's where they say so, measured at the test's
-# budget on a 2-core CPU (other jobs running); another CPU's rounding may move them slightly.
+# budget on a 2-core AMD EPYC (other jobs running); another CPU's rounding may move them slightly.
 
 
 def test_gan_learns_to_put_its_samples_on_ring_modes():
