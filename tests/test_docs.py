@@ -10,9 +10,10 @@ at `&&` into commands (leading `VAR=value` assignments and `# comments` dropped)
   script defines (`flags.DEFINE_*` or argparse's `add_argument("--name")` in its source) or
   one of absl's own; with
   `config_flags.DEFINE_config_file("config", ...)` in the script, the config file (`--config=`
-  or the script's default) exists and loads with the command's `--config.<field>=<value>`
-  overrides, through ml_collections as the launcher parses them: a field the config lacks or a
-  value of the wrong type fails here.
+  or the script's default; `FILE:ARG` passes ARG to get_config) exists and loads with the
+  command's `--config.<field>=<value>` overrides, through ml_collections as the launcher parses
+  them: a field the config lacks, a value of the wrong type or an ARG get_config refuses fails
+  here.
 A `pip install -e '.[extra]'` names an extra of setup.py. A `--command="..."` argument (a remote
 shell's command) is checked the same way. Other programs (curl, tfds, gcloud) are not checked.
 Links: every relative markdown link of the README and docs/ names an existing file and, with
@@ -94,8 +95,9 @@ def defined_flags(script: pathlib.Path) -> tuple[set[str], str | None]:
 
 
 def check_config(config_file: str, overrides: list[str]) -> None:
-  """Loads `config_file` with `--config.<field>=<value>` overrides as the launcher does."""
-  assert (ROOT / config_file).is_file(), f"no config file {config_file}"
+  """Loads `config_file` (`FILE` or `FILE:ARG`, get_config's argument) with
+  `--config.<field>=<value>` overrides as the launcher does."""
+  assert (ROOT / config_file.partition(":")[0]).is_file(), f"no config file {config_file}"
   values, argv = flags.FlagValues(), ["docs", f"--config={ROOT / config_file}", *overrides]
   config_flags.DEFINE_config_file("config", str(ROOT / config_file), flag_values=values,
                                   lock_config=True, sys_argv=argv)
@@ -168,6 +170,7 @@ def test_command_check_fails_on_what_does_not_exist():
                ["python", "launch/main.py", "--config.train.stepz=3"],
                ["python", "launch/main.py", "--config.train.steps=many"],
                ["python", "launch/main.py", "--config=configs/nope.py"],
+               ["python", "launch/main.py", "--config=configs/ali_images.py:celeb_a"],
                ["pip", "install", "-e", ".[nope]"], ["python", "-m", "nope"],
                ["gcloud", "ssh", "--command=cd aegan && python launch/main.py --stepz=3"]):
     with pytest.raises((AssertionError, AttributeError, flags.Error)):
