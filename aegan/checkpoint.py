@@ -44,6 +44,7 @@ only falls back past them.
 
 import gc
 import hashlib
+import logging as std_logging
 import os
 import shutil
 import sys
@@ -94,8 +95,9 @@ def _is_abandoned_read(unraisable) -> bool:
 
 
 def _silence_abandoned_reads() -> None:
-  """From now on, reports of a failed restore's abandoned reads (`_is_abandoned_read`) are
-  dropped; every other unraisable exception is still reported. Installed once, before the first
+  """From now on, reports of a failed restore's abandoned reads (`_is_abandoned_read`, and
+  asyncio's log of their unretrieved task failures, `_drop_abandoned_read_tasks`) are dropped;
+  every other unraisable exception and asyncio report is still reported. Installed once, before the first
   restore, for the rest of the process: TensorStore's threads report some while the failing
   restore is still unwinding, and the rest whenever they finish."""
   report = sys.unraisablehook
@@ -108,6 +110,16 @@ def _silence_abandoned_reads() -> None:
 
   report_others.drops_abandoned_reads = True
   sys.unraisablehook = report_others
+  std_logging.getLogger("asyncio").addFilter(_drop_abandoned_read_tasks)
+
+
+def _drop_abandoned_read_tasks(record: std_logging.LogRecord) -> bool:
+  """A logging filter for asyncio's logger: False (drop) for its report of an abandoned read's
+  task (orbax's `async_deserialize`) whose failure nobody retrieved, which asyncio's exception
+  handler logs, with a traceback, when the garbage collector meets the task; True otherwise."""
+  message = record.getMessage()
+  return not (message.startswith("Task exception was never retrieved")
+              and "coro=<async_deserialize()" in message)
 
 
 class CheckpointNotFoundError(ValueError):

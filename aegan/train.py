@@ -174,7 +174,11 @@ def _format_duration(seconds: float) -> str:
 def finished_results(config: ml_collections.ConfigDict, workdir: str) -> dict | None:
   """The results.json of the run in `workdir` if its final evaluation is done at
   config.train.steps or later, else None (no run, an unfinished one, or an unreadable file:
-  training or the final evaluation still has to write it)."""
+  training or the final evaluation still has to write it). A workdir without its config.json
+  holds no run this config was checked against: None, so that restoring its checkpoints checks
+  them against this run's state instead."""
+  if not os.path.exists(os.path.join(workdir, "config.json")):
+    return None
   try:
     with open(os.path.join(workdir, "results.json")) as f:
       results = json.load(f)

@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from aegan import checkpoint
 from aegan.checkpoint import Checkpointer, CheckpointNotFoundError, digest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -222,3 +223,16 @@ def test_sigkill_during_a_checkpoint_write_resumes_to_the_uninterrupted_final_st
   np.testing.assert_array_equal(finals[0], finals[1])
   rows = [json.loads(line) for line in open(tmp_path / "killed" / "metrics.jsonl")]
   assert [row["step"] for row in rows if "train/discriminator_loss" in row] == list(range(100, 700, 100))
+
+
+def test_only_asyncio_reports_of_abandoned_reads_are_dropped():
+  def record(message: str) -> logging.LogRecord:
+    return logging.LogRecord("asyncio", logging.ERROR, "base_events.py", 1771, message, None, None)
+
+  abandoned = ("Task exception was never retrieved\nfuture: <Task finished name='Task-337' "
+               "coro=<async_deserialize() done, defined at serialization.py:394> exception=...>")
+  other_task = ("Task exception was never retrieved\nfuture: <Task finished name='Task-9' "
+                "coro=<fetch() done> exception=...>")
+  assert not checkpoint._drop_abandoned_read_tasks(record(abandoned))
+  assert checkpoint._drop_abandoned_read_tasks(record(other_task))
+  assert checkpoint._drop_abandoned_read_tasks(record("Unclosed client session"))
