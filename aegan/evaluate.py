@@ -37,7 +37,7 @@ from aegan.evaluation.evaluator import map_draws
 from aegan.evaluation.seeds import evaluate_seeds
 from aegan.experiment import RestoredRun, restore_read_only, seed_slice
 from aegan.parallel import data_mesh, replicate
-from aegan.writers import MetricWriter, finite_or_none, replace_atomically, write_json
+from aegan.writers import MetricWriter, finite_or_none, metrics_markdown, replace_atomically, write_json
 
 
 def restore(config: ml_collections.ConfigDict, workdir: str, step: int | None = None
@@ -98,14 +98,7 @@ def summary(config: ml_collections.ConfigDict, workdir: str, results: dict) -> s
   lines = [f"# {config.method} on {config.data.name}, step {results['step']}", "",
            f"{workdir}, evaluated in {results['seconds']:.1f} s on {results['devices']} device(s).",
            ""]
-  network = results.get("feature_network")
-  if network:
-    lines += [f"Feature metrics: {network['network']}; resize: {network['resize']}; "
-              f"{network['samples']} samples against {network['reference']}.", ""]
-  lines += ["| metric | value |", "|---|---|"]
-  lines += [f"| {name} | {value:.6g} |" if isinstance(value, float) else f"| {name} | {value} |"
-            for name, value in results.items() if name.startswith("eval/")]
-  return "\n".join(lines) + "\n"
+  return "\n".join(lines + metrics_markdown(results)) + "\n"
 
 
 def evaluate(config: ml_collections.ConfigDict, workdir: str, step: int | None = None

@@ -97,3 +97,17 @@ class MetricWriter:
   def close(self) -> None:
     if self._active:
       self._tensorboard.close()
+
+
+def metrics_markdown(results: dict) -> list[str]:
+  """The lines of results.json's measures as markdown: the feature network they used, if any,
+  then a table of every `eval/` metric (summary.md of `--mode=eval` and of launch/score.py)."""
+  lines = []
+  network = results.get("feature_network")
+  if network:
+    lines += [f"Feature metrics: {network['network']}; resize: {network['resize']}; "
+              f"{network['samples']} samples against {network['reference']}.", ""]
+  lines += ["| metric | value |", "|---|---|"]
+  lines += [f"| {name} | {value:.6g} |" if isinstance(value, float) else f"| {name} | {value} |"
+            for name, value in results.items() if name.startswith("eval/")]
+  return lines

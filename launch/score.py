@@ -64,7 +64,7 @@ from aegan.evaluation.scoring import GENERATOR_MEASURES, SampleScorer, check_sam
 from aegan.evaluation.torch_files import WeightsFileError  # pylint: disable=wrong-import-position
 from aegan.methods import Method  # pylint: disable=wrong-import-position
 from aegan.parallel import data_mesh, replicate  # pylint: disable=wrong-import-position
-from aegan.writers import finite_or_none, replace_atomically, write_json  # pylint: disable=wrong-import-position
+from aegan.writers import finite_or_none, metrics_markdown, replace_atomically, write_json  # pylint: disable=wrong-import-position
 
 # Data set -> the shipped config whose `eval` section is its protocol.
 PROTOCOLS = {"ring": "veegan_ring", "grid": "veegan_grid", "mixture_1200d": "veegan_1200d",
@@ -220,13 +220,7 @@ def summary_text(results: dict) -> str:
            f"{results['num_samples']} samples per set, {results['num_seeds']} set(s), with the "
            f"protocol of {results['protocol']}; scored in {results['seconds']:.1f} s on "
            f"{results['devices']} device(s).", ""]
-  network = results.get("feature_network")
-  if network:
-    lines += [f"Feature metrics: {network['network']}; resize: {network['resize']}; "
-              f"{network['samples']} samples against {network['reference']}.", ""]
-  lines += ["| metric | value |", "|---|---|"]
-  lines += [f"| {name} | {value:.6g} |" if isinstance(value, float) else f"| {name} | {value} |"
-            for name, value in results.items() if name.startswith("eval/")]
+  lines += metrics_markdown(results)
   lines += ["", "Not computed (they need the generator, not its samples):"]
   lines += [f"- {name}: {why}" for name, why in results["not_computed"].items()]
   return "\n".join(lines) + "\n"

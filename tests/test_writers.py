@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from aegan import writers
 from aegan.writers import MetricWriter, replace_atomically, write_json
 
 
@@ -103,3 +104,13 @@ def test_an_interrupted_atomic_write_leaves_the_previous_file_whole(tmp_path):
     replace_atomically(path, dies_half_way)
   assert json.load(open(path)) == {"eval/modes": 8}
   assert os.listdir(tmp_path) == ["results.json"]  # No temporary file left behind.
+
+
+def test_metrics_markdown_is_the_feature_network_and_a_table_of_eval_metrics():
+  results = {"step": 100, "eval/modes": 7.0, "eval/fid": 12.345678, "eval/mode_kl": None,
+             "feature_network": {"network": "classifier", "resize": "none", "samples": 500,
+                                 "reference": "500 test images"}}
+  assert writers.metrics_markdown(results) == [
+      "Feature metrics: classifier; resize: none; 500 samples against 500 test images.", "",
+      "| metric | value |", "|---|---|",
+      "| eval/modes | 7 |", "| eval/fid | 12.3457 |", "| eval/mode_kl | None |"]
