@@ -16,11 +16,12 @@ PyTorch is not a dependency of this repository; run it from a separate environme
 
 import argparse
 import contextlib
-import time
 
 import torch
 from torch import nn
 import torch.nn.functional as F
+
+from torch_veegan_step import time_iterations  # pylint: disable=import-error
 
 LATENT = 128
 WIDTH = 64
@@ -215,18 +216,7 @@ def main():
     print(f"  {name:18s} {params:10,d} parameters (+ {stats:,d} BN running statistics)")
   print(f"  {'total':18s} {total:10,d} parameters")
 
-  for _ in range(args.warmup):
-    losses = iteration()
-  print("  warm-up losses (D, C, E+G): " + ", ".join(f"{l.item():.3f}" for l in losses))
-  best = 0.0
-  for r in range(args.repeats):
-    start = time.perf_counter()
-    for _ in range(args.iterations):
-      iteration()
-    rate = args.iterations / (time.perf_counter() - start)
-    print(f"  repeat {r}: {rate:.3f} it/s ({1000 / rate:.1f} ms/iteration)")
-    best = max(best, rate)
-  print(f"best: {best:.3f} iterations/s ({1000 / best:.1f} ms/iteration)")
+  time_iterations(iteration, args.warmup, args.repeats, args.iterations, "D, C, E+G")
 
 
 if __name__ == "__main__":

@@ -21,13 +21,12 @@ PyTorch is not a dependency of this repository; install the CPU build next to it
 import argparse
 import math
 import os
-import time
 
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-from torch_veegan_step import REPO, load_config, schedule  # pylint: disable=import-error
+from torch_veegan_step import REPO, load_config, schedule, time_iterations  # pylint: disable=import-error
 
 IMAGE_SHAPES = {"stacked_digits": None, "cifar10": (32, 32, 3), "mnist": (28, 28, 1),
                 "stacked_mnist": (28, 28, 3), "color_mnist": (28, 28, 3), "celeb_a": (64, 64, 3)}
@@ -150,18 +149,7 @@ def main():
   params = sum(p.numel() for net in nets.values() for p in net.parameters())
   print(f"torch {torch.__version__}, {torch.get_num_threads()} threads: gan on {config.data.name} "
         f"{shape}, width {model.generator.width}, batch {batch}, {params:,d} parameters")
-  for _ in range(args.warmup):
-    losses = iteration()
-  print("  warm-up losses (D, G): " + ", ".join(f"{l:.3f}" for l in losses))
-  best = 0.0
-  for r in range(args.repeats):
-    start = time.perf_counter()
-    for _ in range(args.iterations):
-      iteration()
-    rate = args.iterations / (time.perf_counter() - start)
-    print(f"  repeat {r}: {rate:.2f} it/s ({1000 / rate:.1f} ms/iteration)")
-    best = max(best, rate)
-  print(f"best: {best:.3f} iterations/s ({1000 / best:.2f} ms/iteration)")
+  time_iterations(iteration, args.warmup, args.repeats, args.iterations, "D, G")
 
 
 if __name__ == "__main__":

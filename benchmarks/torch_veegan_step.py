@@ -225,6 +225,25 @@ def data_dim(config) -> int:
   raise SystemExit(f"{config.data.name}: this benchmark runs vector data (ring, grid, mixture_1200d)")
 
 
+
+def time_iterations(iteration, warmup: int, repeats: int, iterations: int, loss_names: str) -> float:
+  """Runs `iteration` `warmup` times (printing the last losses, named `loss_names`), then
+  `repeats` timed rounds of `iterations`; prints each round's rate and the best, in the line
+  `best: <rate> iterations/s` that benchmarks/torch_compare.py reads; returns the best rate."""
+  for _ in range(warmup):
+    losses = iteration()
+  print(f"  warm-up losses ({loss_names}): " + ", ".join(f"{float(l):.3f}" for l in losses))
+  best = 0.0
+  for r in range(repeats):
+    start = time.perf_counter()
+    for _ in range(iterations):
+      iteration()
+    rate = iterations / (time.perf_counter() - start)
+    print(f"  repeat {r}: {rate:.3f} it/s ({1000 / rate:.2f} ms/iteration)")
+    best = max(best, rate)
+  print(f"best: {best:.3f} iterations/s ({1000 / best:.2f} ms/iteration)")
+  return best
+
 def main():
   parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
   parser.add_argument("--config", default=os.path.join(REPO, "configs", "veegan_ring.py"))
@@ -244,18 +263,7 @@ def main():
   print(f"torch {torch.__version__}, {torch.get_num_threads()} threads: {config.method} on "
         f"{config.data.name}, batch {step.batch}, {step.updates} discriminator update(s), "
         f"{params:,d} parameters")
-  for _ in range(args.warmup):
-    losses = step()
-  print("  warm-up losses (D, G): " + ", ".join(f"{l:.3f}" for l in losses))
-  best = 0.0
-  for r in range(args.repeats):
-    start = time.perf_counter()
-    for _ in range(args.iterations):
-      step()
-    rate = args.iterations / (time.perf_counter() - start)
-    print(f"  repeat {r}: {rate:.2f} it/s ({1000 / rate:.2f} ms/iteration)")
-    best = max(best, rate)
-  print(f"best: {best:.3f} iterations/s ({1000 / best:.2f} ms/iteration)")
+  time_iterations(step, args.warmup, args.repeats, args.iterations, "D, G")
 
 
 if __name__ == "__main__":
