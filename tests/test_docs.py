@@ -50,8 +50,8 @@ def sh_commands(path: pathlib.Path) -> list[tuple[str, list[str]]]:
   commands, block, lines = [], None, path.read_text(encoding="utf-8").splitlines()
   joined, start = "", 0
   for number, line in enumerate(lines, 1):
-    if line.startswith("```"):
-      block = line[3:].strip() if block is None else None
+    if line.lstrip().startswith("```"):  # Fences indented inside a list item count too.
+      block = line.lstrip()[3:].strip() if block is None else None
       continue
     if block != "sh":
       continue
