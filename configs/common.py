@@ -20,7 +20,8 @@ def grid() -> dict:
 def mixture_1200d() -> dict:
   """10 Gaussians, each varying in its own 700 of 1200 coordinates [VEEGAN, Section 5.1];
   spread, std and the embedding are ours (aegan/data/mixtures.py): means ~ N(0, I), std 0.05.
-  `subspace="shared"`: the other reading, one 700-D mixture embedded in 1200-D."""
+  `subspace="shared"`: the other reading, one 700-D mixture embedded in 1200-D; "rotated": the
+  same mixture rotated into 1200-D by a random orthonormal basis."""
   return dict(name="mixture_1200d", num_modes=10, dim=1200, subspace_dim=700, spread=1.0,
               std=0.05, embed_seed=0, subspace="per_mode")
 

@@ -26,16 +26,21 @@ import numpy as np
 @dataclasses.dataclass(frozen=True)
 class GaussianMixture:
   """An equal-weight mixture of N(mean_k, std² diag(masks_k)); `means` is a [K, D] numpy array
-  and `masks` [K, D] 0/1 marks the coordinates each mode varies in (None: all of them)."""
+  and `masks` [K, D] 0/1 marks the coordinates each mode varies in (None: all of them). With
+  `basis` [S, D] (orthonormal rows) every mode varies in the S-D span of its rows instead:
+  N(mean_k, std² basisᵀ basis)."""
 
   means: np.ndarray
   std: float
   masks: np.ndarray | None = None
+  basis: np.ndarray | None = None
 
   @property
   def hq_unit(self) -> float:
     """The distance one high-quality threshold unit stands for: std for full-rank modes (as
     VEEGAN's 2-D protocol), std·√subspace_dim for modes in a subspace (module docstring)."""
+    if self.basis is not None:
+      return self.std * float(np.sqrt(self.basis.shape[0]))
     return self.std if self.masks is None else self.std * float(np.sqrt(self.masks[0].sum()))
 
   @property
@@ -56,7 +61,10 @@ class GaussianMixture:
     del arrays
     mode_key, noise_key = jax.random.split(key)
     mode = jax.random.randint(mode_key, (), 0, self.num_modes)
-    noise = jax.random.normal(noise_key, self.example_shape)
+    if self.basis is not None:
+      noise = jax.random.normal(noise_key, self.basis.shape[:1]) @ jnp.asarray(self.basis, jnp.float32)
+    else:
+      noise = jax.random.normal(noise_key, self.example_shape)
     if self.masks is not None:
       noise = noise * jnp.asarray(self.masks, jnp.float32)[mode]
     return jnp.asarray(self.means, jnp.float32)[mode] + self.std * noise, mode
@@ -88,7 +96,10 @@ def mixture_1200d(num_modes: int = 10, dim: int = 1200, subspace_dim: int = 700,
     "per_mode"  each mode varies in its own coordinates, means ~ N(0, spread² I) in all `dim`
                 (the default, as measured in docs/results.md);
     "shared"    a mixture in one `subspace_dim`-D space embedded in `dim`: every mode varies in
-                the same coordinates and the means ~ N(0, spread² I) lie in them (0 elsewhere).
+                the same coordinates and the means ~ N(0, spread² I) lie in them (0 elsewhere);
+    "rotated"   the same mixture embedded by a random rotation instead: a `subspace_dim`-D
+                mixture (means ~ N(0, spread² I)) mapped into `dim` by a random orthonormal
+                basis, so every coordinate of a sample varies (a 700x1200 product per example).
   """
   rng = np.random.default_rng(embed_seed)
   if subspace == "per_mode":
@@ -101,6 +112,10 @@ def mixture_1200d(num_modes: int = 10, dim: int = 1200, subspace_dim: int = 700,
     mask[rng.choice(dim, subspace_dim, replace=False)] = 1
     masks = np.tile(mask, (num_modes, 1))
     means = spread * rng.standard_normal((num_modes, dim)) * mask
+  elif subspace == "rotated":
+    basis = np.linalg.qr(rng.standard_normal((dim, subspace_dim)))[0].T  # [S, D], orthonormal rows.
+    means = spread * rng.standard_normal((num_modes, subspace_dim)) @ basis
+    return GaussianMixture(means.astype(np.float32), std, basis=basis.astype(np.float32))
   else:
-    raise ValueError(f"subspace={subspace!r}: choose 'per_mode' or 'shared'")
+    raise ValueError(f"subspace={subspace!r}: choose 'per_mode', 'shared' or 'rotated'")
   return GaussianMixture(means.astype(np.float32), std, masks)

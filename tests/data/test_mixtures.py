@@ -79,8 +79,25 @@ def test_1200d_shared_subspace_is_one_700d_mixture_embedded_in_1200d():
   np.testing.assert_allclose(mean_distance(per_mode), math.sqrt(2400), rtol=0.05)
   metrics = mode_metrics(samples, shared.means, shared.hq_unit, threshold=10.0)
   assert int(metrics["eval/modes"]) == 10 and float(metrics["eval/hq_fraction"]) == 1.0
-  with pytest.raises(ValueError, match="choose 'per_mode' or 'shared'"):
-    mixture_1200d(subspace="rotated")
+  with pytest.raises(ValueError, match="choose 'per_mode', 'shared' or 'rotated'"):
+    mixture_1200d(subspace="diagonal")
+
+
+def test_1200d_rotated_subspace_is_a_700d_mixture_rotated_into_1200d():
+  rotated = mixture_1200d(subspace="rotated")
+  np.testing.assert_allclose(rotated.basis @ rotated.basis.T, np.eye(700), atol=1e-5)
+  samples, labels = jax.vmap(rotated.sample_labelled, (None, 0))(
+      {}, jax.random.split(jax.random.PRNGKey(3), 1_000))
+  samples, labels = np.asarray(samples), np.asarray(labels)
+  assert np.linalg.matrix_rank(samples) == 700  # Every sample in one 700-D space...
+  residuals = samples - rotated.means[labels]
+  inside = residuals @ rotated.basis.T  # ...its noise std 0.05 along each of the basis' axes...
+  np.testing.assert_allclose(inside.std(), 0.05, rtol=0.01)
+  np.testing.assert_allclose(residuals, inside @ rotated.basis, atol=1e-5)  # ...and none outside.
+  assert np.mean(np.abs(residuals) > 1e-6) > 0.99  # Not axis-aligned: every coordinate varies.
+  assert rotated.hq_unit == pytest.approx(0.05 * math.sqrt(700))
+  metrics = mode_metrics(samples, rotated.means, rotated.hq_unit, threshold=10.0)
+  assert int(metrics["eval/modes"]) == 10 and float(metrics["eval/hq_fraction"]) == 1.0
 
 
 def test_1200d_true_samples_are_high_quality_and_cover_every_mode():
