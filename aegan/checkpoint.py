@@ -113,13 +113,21 @@ def _silence_abandoned_reads() -> None:
   std_logging.getLogger("asyncio").addFilter(_drop_abandoned_read_tasks)
 
 
+# Every Checkpointer's directory (absolute): the reads asyncio may report as abandoned.
+_CHECKPOINT_DIRECTORIES: set[str] = set()
+
+
 def _drop_abandoned_read_tasks(record: std_logging.LogRecord) -> bool:
-  """A logging filter for asyncio's logger: False (drop) for its report of an abandoned read's
-  task (orbax's `async_deserialize`) whose failure nobody retrieved, which asyncio's exception
-  handler logs, with a traceback, when the garbage collector meets the task; True otherwise."""
+  """A logging filter for asyncio's logger: False (drop) for its report of an abandoned read
+  whose failure nobody retrieved, which asyncio's exception handler logs, with a traceback,
+  when the garbage collector meets the task or future: orbax's `async_deserialize` task, or a
+  future failing on a file of a Checkpointer's directory. True (keep) for everything else."""
   message = record.getMessage()
-  return not (message.startswith("Task exception was never retrieved")
-              and "coro=<async_deserialize()" in message)
+  if not message.startswith(("Task exception was never retrieved",
+                             "Future exception was never retrieved")):
+    return True
+  return not ("coro=<async_deserialize()" in message
+              or any(directory + os.sep in message for directory in _CHECKPOINT_DIRECTORIES))
 
 
 class CheckpointNotFoundError(ValueError):
@@ -168,6 +176,7 @@ class Checkpointer:
 
   def __init__(self, directory: str, keep: int, read_only: bool = False):
     self._directory = os.path.abspath(directory)
+    _CHECKPOINT_DIRECTORIES.add(self._directory)
     self._read_only = read_only
     # (step, why) of each checkpoint the last `restore` found unusable, newest first.
     self.passed_over: list[tuple[int, str]] = []

@@ -225,7 +225,7 @@ def test_sigkill_during_a_checkpoint_write_resumes_to_the_uninterrupted_final_st
   assert [row["step"] for row in rows if "train/discriminator_loss" in row] == list(range(100, 700, 100))
 
 
-def test_only_asyncio_reports_of_abandoned_reads_are_dropped():
+def test_only_asyncio_reports_of_abandoned_reads_are_dropped(tmp_path):
   def record(message: str) -> logging.LogRecord:
     return logging.LogRecord("asyncio", logging.ERROR, "base_events.py", 1771, message, None, None)
 
@@ -236,3 +236,9 @@ def test_only_asyncio_reports_of_abandoned_reads_are_dropped():
   assert not checkpoint._drop_abandoned_read_tasks(record(abandoned))
   assert checkpoint._drop_abandoned_read_tasks(record(other_task))
   assert checkpoint._drop_abandoned_read_tasks(record("Unclosed client session"))
+  directory = str(tmp_path / "checkpoints")
+  future = ("Future exception was never retrieved\nfuture: <Future finished exception=ValueError("
+            f"'OUT_OF_RANGE: Error reading ... local file \"{directory}/200/default/\"')>")
+  assert checkpoint._drop_abandoned_read_tasks(record(future))  # No Checkpointer reads there...
+  Checkpointer(directory, 1, read_only=True)
+  assert not checkpoint._drop_abandoned_read_tasks(record(future))  # ...until one does.
