@@ -26,6 +26,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from torch_alpha_gan_step import _init_dcgan  # pylint: disable=import-error
 from torch_veegan_step import REPO, load_config, schedule, time_iterations  # pylint: disable=import-error
 
 IMAGE_SHAPES = {"stacked_digits": None, "cifar10": (32, 32, 3), "mnist": (28, 28, 1),
@@ -38,14 +39,6 @@ def image_shape(data) -> tuple[int, int, int]:
   if data.name not in IMAGE_SHAPES:
     raise SystemExit(f"{data.name}: unknown image size")
   return IMAGE_SHAPES[data.name]
-
-
-def _init(module: nn.Module) -> None:
-  for m in module.modules():
-    if isinstance(m, (nn.Conv2d, nn.Linear)):
-      nn.init.normal_(m.weight, 0.0, 0.02)
-      if m.bias is not None:
-        nn.init.zeros_(m.bias)
 
 
 class Generator(nn.Module):
@@ -65,7 +58,7 @@ class Generator(nn.Module):
       cin = cout
     layers += [nn.Conv2d(cin, 4 * channels, 3, padding=1), nn.PixelShuffle(2), nn.Tanh()]
     self.body = nn.Sequential(*layers)
-    _init(self)
+    _init_dcgan(self)
 
   def forward(self, z: torch.Tensor) -> torch.Tensor:
     return self.body(self.dense(z).reshape(z.shape[0], self.channels, self.base, self.base))
@@ -85,7 +78,7 @@ class Discriminator(nn.Module):
       cin, size, stage = cout, (size + 1) // 2, stage + 1
     self.trunk = nn.Sequential(*layers, nn.Flatten())
     self.head = nn.Linear(cin * size * size, 1)
-    _init(self)
+    _init_dcgan(self)
 
   def forward(self, x: torch.Tensor) -> torch.Tensor:
     return self.head(self.trunk(x))[:, 0]

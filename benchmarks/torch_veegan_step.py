@@ -244,6 +244,7 @@ def time_iterations(iteration, warmup: int, repeats: int, iterations: int, loss_
   print(f"best: {best:.3f} iterations/s ({1000 / best:.2f} ms/iteration)")
   return best
 
+
 def main():
   parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
   parser.add_argument("--config", default=os.path.join(REPO, "configs", "veegan_ring.py"))
