@@ -29,6 +29,8 @@ def as_unrolled_gan(config: ml_collections.ConfigDict) -> ml_collections.ConfigD
   config.method = "unrolled_gan"
   config.loss.unrolling_steps = 5
   config.optimizer.discriminator.learning_rate = 1e-4
+  for optimizer in config.optimizer.values():
+    optimizer.schedule = "cosine"
   return config
 
 

@@ -15,9 +15,10 @@ Learning-rate schedules span the run's `train.steps` iterations, so they stretch
 Each cell trains `configs/<method>_<data>.py` with `train.num_seeds` seeds (seed, seed + 1, ...)
 vmapped in one process (aegan/train.py), the same `train_and_evaluate` as launch/main.py, into
 `<workdir>/<method>_<data>` (a finished cell is resumed, not retrained, so an interrupted table
-continues where it stopped). The markdown table — modes and % high-quality samples as mean ±
-sample standard deviation (ddof 1) over the seeds, the paper's number beside each, the wall
-time of each cell and of the whole table — is printed and written to `<workdir>/table.md`,
+continues where it stopped). The markdown table — each row's recipe (the discriminator's
+learning rate and schedule its config kept from benchmarks/baseline_sweep.py), modes, %
+high-quality samples and mode KL as mean ± sample standard deviation (ddof 1) over the seeds,
+the paper's number beside the first two, the wall time of each cell and of the whole table — is printed and written to `<workdir>/table.md`,
 which is rewritten after every cell, so an interrupted table keeps the cells it finished.
 
 `--jobs=N` trains N cells at a time, each in a fresh process (spawned, so no JAX state is
@@ -68,9 +69,27 @@ def _mean_std(results: dict, name: str, scale: float = 1.0) -> str:
   return f"{scale * results[name]:.1f} ± {scale * results[name + '_std']:.1f}"
 
 
-def _modes_and_hq(results: dict) -> tuple[str, str]:
-  """A cell's modes and % high-quality samples, each as mean ± sample std over its seeds."""
-  return _mean_std(results, "eval/modes"), _mean_std(results, "eval/hq_fraction", 100)
+def _mean_std_kl(results: dict) -> str:
+  """A cell's mode KL, mean ± sample std over the seeds that define it (NaN: no seed had a
+  high-quality sample)."""
+  if "eval/mode_kl_std" not in results:
+    return f"{results['eval/mode_kl']:.2f}"
+  return f"{results['eval/mode_kl']:.2f} ± {results['eval/mode_kl_std']:.2f}"
+
+
+def _modes_hq_kl(results: dict) -> tuple[str, str, str]:
+  """A cell's modes, % high-quality samples and mode KL, each as mean ± sample std over its
+  seeds."""
+  return (_mean_std(results, "eval/modes"), _mean_std(results, "eval/hq_fraction", 100),
+          _mean_std_kl(results))
+
+
+def recipe(method: str, data: str) -> str:
+  """The tuned setting of a row's config (benchmarks/baseline_sweep.py chose it): the
+  discriminator's learning rate and whether the rates decay."""
+  optimizer = importlib.import_module(f"configs.{method}_{data}").get_config().optimizer
+  schedules = sorted({network.schedule for network in optimizer.values()})
+  return f"D {optimizer.discriminator.learning_rate:g}, {'/'.join(schedules)}"
 
 
 def cell_steps(table: dict, data: str) -> int | None:
@@ -124,19 +143,19 @@ def main(argv: list[str]) -> None:
   def write(finished: bool) -> str:
     """Writes table.md with the cells done so far ("…" for the others); rewritten after every
     cell, so an interrupted table keeps what it measured."""
-    header = ["method"] + [f"{data} {what}" for data in datasets
-                           for what in ("modes (paper)", "% HQ (paper)", "wall s")]
+    header = ["method", "recipe"] + [f"{data} {what}" for data in datasets
+                                     for what in ("modes (paper)", "% HQ (paper)", "mode KL", "wall s")]
     rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for method in methods:
-      cells = [method]
+      cells = [method, recipe(method, datasets[0])]
       for data in datasets:
         if (method, data) not in done:
-          cells += ["…"] * 3
+          cells += ["…"] * 4
           continue
         results, wall, _, _ = done[method, data]
-        modes, hq = _modes_and_hq(results)
+        modes, hq, kl = _modes_hq_kl(results)
         paper_modes, paper_hq = table["paper"].get(method, {}).get(data, ("-", "-"))
-        cells += [f"{modes} ({paper_modes})", f"{hq} ({paper_hq})", f"{wall:.0f}"]
+        cells += [f"{modes} ({paper_modes})", f"{hq} ({paper_hq})", kl, f"{wall:.0f}"]
       rows.append("| " + " | ".join(cells) + " |")
     steps_by_data = {}  # data -> the iterations of its cells done so far
     for (_, data), (_, _, steps, _) in done.items():
@@ -156,8 +175,8 @@ def main(argv: list[str]) -> None:
   def record(method: str, data: str, outcome: tuple[dict, float, int, str]) -> None:
     done[method, data] = outcome
     results, wall, _, _ = outcome
-    modes, hq = _modes_and_hq(results)
-    print(f"{method} on {data}: {modes} modes, {hq} % HQ, {wall:.0f} s", flush=True)
+    modes, hq, kl = _modes_hq_kl(results)
+    print(f"{method} on {data}: {modes} modes, {hq} % HQ, mode KL {kl}, {wall:.0f} s", flush=True)
     write(finished=False)
 
   cells = [(method, data, cell_steps(table, data), _SEED.value, _SEEDS.value, workdir)

@@ -108,3 +108,50 @@ def test_1200d_true_samples_are_high_quality_and_cover_every_mode():
   # Halfway between two means is far outside the 10-unit radius of both.
   midpoints = (mixture.means[:5] + mixture.means[5:]) / 2
   assert float(mode_metrics(midpoints, mixture.means, mixture.hq_unit, 10.0)["eval/hq_fraction"]) == 0.0
+
+
+@pytest.mark.parametrize("mixture, scale", [
+    # Ring: E‖x‖² = r² + 2σ². Grid: each of 2 coordinates uniform over the n lattice values
+    # c_i (mean c_i² = spacing²(n² − 1)/12) plus σ².
+    (ring(num_modes=12, radius=2.0, std=0.02), math.sqrt(4.0 + 2 * 0.02**2)),
+    (grid(size=5, spacing=2.0, std=0.05), math.sqrt(2 * (4.0 * 24 / 12 + 0.05**2))),
+    (mixture_1200d(num_modes=10, dim=60, subspace_dim=20, spread=1.0, std=0.5), None),
+])
+def test_scale_is_the_samples_rms_distance_from_their_mean_and_standardising_makes_it_one(mixture, scale):
+  samples = np.asarray(jax.vmap(mixture.sample, (None, 0))(
+      {}, jax.random.split(jax.random.PRNGKey(1), 100_000)))
+  rms_distance = math.sqrt(np.mean(np.sum((samples - samples.mean(axis=0)) ** 2, axis=1)))
+  np.testing.assert_allclose(mixture.scale, rms_distance, rtol=0.02)
+  if scale is not None:
+    np.testing.assert_allclose(mixture.scale, scale, rtol=1e-6)
+  standardised = mixture.standardised()
+  np.testing.assert_allclose(standardised.scale, 1.0, rtol=1e-6)
+  np.testing.assert_allclose(standardised.means.mean(axis=0), 0.0, atol=1e-6)
+  np.testing.assert_allclose(standardised.std, mixture.std / mixture.scale, rtol=1e-6)
+
+
+def test_standardising_changes_no_mode_metric():
+  """Means, std and the high-quality unit all scale by 1/s, so a sample set scores the same in
+  either coordinates."""
+  mixture = grid(size=4, spacing=3.0, std=0.2)
+  standardised = mixture.standardised()
+  samples = np.array(jax.vmap(mixture.sample, (None, 0))(
+      {}, jax.random.split(jax.random.PRNGKey(2), 2_000)))
+  samples[:500] += 0.4  # Some off their mode, so that the high-quality fraction is not 1.
+  samples[:200] = mixture.means[0]  # An uneven histogram, so that mode KL is not 0.
+  plain = mode_metrics(samples, mixture.means, mixture.hq_unit)
+  moved = mode_metrics((samples - mixture.means.mean(axis=0)) / mixture.scale, standardised.means,
+                       standardised.hq_unit)
+  assert 0.5 < float(plain["eval/hq_fraction"]) < 0.95 and float(plain["eval/mode_kl"]) > 0.01
+  for name in plain:
+    np.testing.assert_allclose(moved[name], plain[name], rtol=1e-5)
+
+
+def test_make_dataset_standardises_when_asked():
+  import ml_collections  # pylint: disable=import-outside-toplevel
+  fields = dict(name="ring", num_modes=8, radius=10.0, std=0.1)
+  plain = make_dataset(ml_collections.ConfigDict(fields))
+  standardised = make_dataset(ml_collections.ConfigDict(dict(fields, standardise=True)))
+  np.testing.assert_allclose(np.linalg.norm(standardised.means, axis=1),
+                             10.0 / plain.scale, rtol=1e-6)
+  np.testing.assert_allclose(standardised.std, 0.1 / plain.scale, rtol=1e-6)

@@ -1,5 +1,6 @@
 """launch/table.py as a user runs it: a real subprocess writing a small table."""
 
+import importlib
 import os
 import re
 import subprocess
@@ -24,7 +25,7 @@ def run_table(*args: str) -> subprocess.CompletedProcess:
 def rows_without_wall_time(table: str) -> list[list[str]]:
   rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()
           if line.startswith("|")]
-  return [row[:3] for row in rows]
+  return [row[:5] for row in rows]
 
 
 def test_a_small_table_has_each_cell_with_the_papers_number(tmp_path):
@@ -33,12 +34,17 @@ def test_a_small_table_has_each_cell_with_the_papers_number(tmp_path):
   assert result.returncode == 0, result.stderr
   table = (tmp_path / "table.md").read_text()
   header, rule, row, *rest = table.splitlines()
-  assert header == "| method | ring modes (paper) | ring % HQ (paper) | ring wall s |"
+  assert header == ("| method | recipe | ring modes (paper) | ring % HQ (paper) | ring mode KL "
+                    "| ring wall s |")
   cells = [cell.strip() for cell in row.strip("|").split("|")]
   assert cells[0] == "gan"
-  modes = re.fullmatch(r"(\d+\.\d) ± (\d+\.\d) \(1\)", cells[1])  # Paper: GAN 1 mode on the ring.
-  hq = re.fullmatch(r"(\d+\.\d) ± (\d+\.\d) \(99\.3\)", cells[2])
-  assert modes and hq, row
+  config = importlib.import_module("configs.gan_ring").get_config()
+  assert cells[1] == (f"D {config.optimizer.discriminator.learning_rate:g}, "
+                      f"{config.optimizer.discriminator.schedule}")
+  modes = re.fullmatch(r"(\d+\.\d) ± (\d+\.\d) \(1\)", cells[2])  # Paper: GAN 1 mode on the ring.
+  hq = re.fullmatch(r"(\d+\.\d) ± (\d+\.\d) \(99\.3\)", cells[3])
+  kl = re.fullmatch(r"(\d+\.\d\d|nan) ± (\d+\.\d\d|nan)", cells[4])
+  assert modes and hq and kl, row
   assert "mean ± sample std (ddof 1) over 2 seeds" in table
   assert "iterations per cell: ring 200;" in table
   # Both seeds' results are in the cell's workdir, and the cell is their mean.
@@ -55,6 +61,10 @@ def test_a_small_table_has_each_cell_with_the_papers_number(tmp_path):
   assert f"{sum(per_seed) / 2:.1f}" == modes[1]
   # ± the sample std: |a - b| / √2 for two seeds.
   assert f"{abs(per_seed[0] - per_seed[1]) / 2**0.5:.1f}" == modes[2]
+  kls = [float(mode_metrics(seed_samples, ring.means, ring.hq_unit)["eval/mode_kl"])
+         for seed_samples in samples]
+  if all(np.isfinite(kls)):
+    assert f"{sum(kls) / 2:.2f}" == kl[1] and f"{abs(kls[0] - kls[1]) / 2**0.5:.2f}" == kl[2]
 
 
 def test_cells_in_parallel_processes_give_the_same_table(tmp_path):

@@ -39,10 +39,29 @@ def small(name: str, steps: int, hidden: tuple[int, ...] = (64, 64), latent_dim:
   return config
 
 
+# VEEGAN's optimizer setting: discriminator 1e-2, every rate decaying on a cosine. GAN, ALI and
+# BiGAN ship the settings their sweep kept (benchmarks/baseline_sweep.py: constant rates), which
+# reach the modes later than these tests' budgets; their floors (measured with this setting,
+# which anneals within the budget) pin it.
+ANNEALED = (1e-2, "cosine")
+
+
+def with_setting(config: ml_collections.ConfigDict, discriminator_rate: float,
+                 schedule: str) -> ml_collections.ConfigDict:
+  """`config` with the two knobs the tuning sweep turns: the discriminator's learning rate and
+  every network's schedule."""
+  config.optimizer.discriminator.learning_rate = discriminator_rate
+  for optimizer in config.optimizer.values():
+    optimizer.schedule = schedule
+  return config
+
+
 @functools.cache
-def trained(name: str, steps: int) -> "Trained":
-  """`small(name, steps)` trained once per test session (several tests read one run)."""
-  return Trained(small(name, steps))
+def trained(name: str, steps: int, setting: tuple[float, str] | None = None) -> "Trained":
+  """`small(name, steps)` (with `setting`, if given) trained once per test session (several
+  tests read one run)."""
+  config = small(name, steps)
+  return Trained(with_setting(config, *setting) if setting else config)
 
 
 class Trained:
@@ -96,8 +115,9 @@ def mean_radius(run: Trained, state) -> list[float]:
 
 
 def test_gan_learns_to_put_its_samples_on_ring_modes():
-  _, hq = modes_and_hq(trained("gan_ring", 1_500))
-  # High-quality fraction 0.34, 0.91, 0.43, 0.83, 0.86 (untrained: 0).
+  _, hq = modes_and_hq(trained("gan_ring", 1_500, ANNEALED))
+  # High-quality fraction 0.34, 0.91, 0.43, 0.83, 0.86 (untrained: 0); with the shipped
+  # setting (1e-3, constant) 0.026, 0.054, 0.006 at this budget.
   assert min(hq) > 0.15, hq
 
 
@@ -113,11 +133,12 @@ def test_unrolled_gan_learns_to_put_its_samples_on_ring_modes():
 
 
 def test_veegan_learns_to_cover_more_ring_modes_than_gan():
-  """VEEGAN's point (Srivastava et al. 2017, Table 1): at GAN's budget and networks its samples
-  spread over more modes. Without its latent reconstruction term (the loss times 0) seeds 0-2
+  """VEEGAN's point (Srivastava et al. 2017, Table 1): at GAN's budget, networks and optimizers
+  its samples spread over more modes. Without its latent reconstruction term (the loss times 0) seeds 0-2
   reached modes 3, 4, 4 but high-quality fractions 0.026, 0.004, 0.027: they fail the HQ floors."""
   modes, hq = modes_and_hq(trained("veegan_ring", 1_500))
-  gan_modes, _ = modes_and_hq(trained("gan_ring", 1_500))
+  # GAN with VEEGAN's optimizer setting, so that only the method differs.
+  gan_modes, _ = modes_and_hq(trained("gan_ring", 1_500, ANNEALED))
   # Modes 3, 4, 5, 4, 2; GAN's 3, 1, 3, 1, 1: any three of VEEGAN's seeds sum to >= 9, any
   # three of GAN's to <= 7.
   assert min(modes) >= 2 and sum(modes) > sum(gan_modes), (modes, gan_modes)
@@ -136,7 +157,7 @@ def test_veegan_learns_to_cover_more_ring_modes_than_gan():
 def test_encoder_methods_learn_to_reconstruct_held_out_examples(name, floor):
   """AGE, α-GAN and ALI: the held-out reconstruction error G(E(x)) falls below `floor` times
   its value at initialisation on every seed."""
-  run = trained(name, 500)
+  run = trained(name, 500, ANNEALED if name == "ali_ring" else None)
   before, after = reconstruction_mse(run, run.initial), reconstruction_mse(run, run.final)
   assert all(a < floor * b for a, b in zip(after, before)), (before, after)
 
@@ -144,7 +165,7 @@ def test_encoder_methods_learn_to_reconstruct_held_out_examples(name, floor):
 def test_bigan_learns_to_reconstruct_held_out_examples():
   """BiGAN's encoder learns only through the joint discriminator (no reconstruction term), more
   slowly than ALI's: at 1,000 iterations the error had not fallen (ratio 0.70-1.25, 4 seeds)."""
-  run = trained("bigan_ring", 1_500)
+  run = trained("bigan_ring", 1_500, ANNEALED)
   before, after = reconstruction_mse(run, run.initial), reconstruction_mse(run, run.final)
   # 0.45-0.55; after: 0.15-0.24 (ratio 0.27-0.48, seeds 0-3).
   assert all(a < 0.8 * b for a, b in zip(after, before)), (before, after)

@@ -251,8 +251,12 @@ def test_configs_share_the_gan_rows_networks_and_budget():
   for unrolled, gan in ((unrolled_gan_ring, gan_ring), (unrolled_gan_grid, gan_grid), (unrolled_gan_1200d, gan_1200d)):
     a, b = unrolled.get_config(), gan.get_config()
     assert a.model == b.model and a.train == b.train
-    assert a.optimizer.generator == b.optimizer.generator
-    assert a.optimizer.discriminator.learning_rate == 1e-4  # Metz et al.'s, not the GAN row's.
+    # Each row keeps its own tuned setting (benchmarks/baseline_sweep.py): here Metz et al.'s
+    # discriminator rate with cosine decay, for GAN 1e-3 with constant rates; the rest is shared.
+    assert a.optimizer.discriminator.learning_rate == 1e-4
+    assert {optimizer.schedule for optimizer in a.optimizer.values()} == {"cosine"}
     b.optimizer.discriminator.learning_rate = 1e-4
-    assert a.optimizer.discriminator == b.optimizer.discriminator
+    for optimizer in b.optimizer.values():
+      optimizer.schedule = "cosine"
+    assert a.optimizer == b.optimizer
     assert a.loss.adversarial_form == b.loss.adversarial_form and a.loss.unrolling_steps == 5
