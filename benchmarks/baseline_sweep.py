@@ -74,10 +74,11 @@ def cell_held_modes(workdir: str) -> list[int]:
 
 
 def rank(results: dict) -> tuple[float, float, float, float]:
-  """Larger is better: mean held modes, then mean modes, then minus mode KL (NaN: worst), then
-  % high quality."""
-  kl = results.get("eval/mode_kl", math.nan)
-  return (results["held_modes"], results["eval/modes"], -kl if math.isfinite(kl) else -math.inf,
+  """Larger is better: mean held modes, then mean modes, then minus mode KL (undefined: worst),
+  then % high quality."""
+  kl = results.get("eval/mode_kl")  # None (results.json's null) or NaN: no high-quality sample.
+  defined = kl is not None and math.isfinite(kl)
+  return (results["held_modes"], results["eval/modes"], -kl if defined else -math.inf,
           results["eval/hq_fraction"])
 
 

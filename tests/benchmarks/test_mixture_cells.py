@@ -83,7 +83,7 @@ def test_an_unknown_geometry_is_refused(tmp_path):
 
 
 def test_the_sweep_tries_six_settings_and_keeps_one(tmp_path):
-  result = run_benchmark("baseline_sweep.py", "--methods=gan", "--seeds=2", "--steps=50",
+  result = run_benchmark("baseline_sweep.py", "--methods=gan", "--seeds=2", "--steps=100",
                          f"--workdir={tmp_path}")
   assert result.returncode == 0, result.stderr
   rows = [[cell.strip() for cell in line.strip("|").split("|")]
