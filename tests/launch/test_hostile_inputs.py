@@ -118,7 +118,11 @@ def classifier_run(make):
 
 GAN_TINY = ["--config=configs/gan_ring.py", "--config.train.steps=100", "--config.model.latent_dim=4",
             "--config.model.generator.hidden=(16,)", "--config.model.discriminator.hidden=(16,)",
-            "--config.train.batch_size=32", "--config.train.steps_per_call=50"]
+            "--config.train.batch_size=32", "--config.train.steps_per_call=50",
+            # VEEGAN's schedules, so that the optimizer states differ from a VEEGAN run's only
+            # by the reconstructor's.
+            "--config.optimizer.generator.schedule=cosine",
+            "--config.optimizer.discriminator.schedule=cosine"]
 
 # (id, setup(tmp_path, trained, cifar10_dirs) -> launch/main.py's arguments, the error line).
 CASES = [
