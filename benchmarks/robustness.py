@@ -15,7 +15,6 @@ Python literals). Finished cells are resumed from their workdir, not retrained. 
 printed and written to `<workdir>/robustness.md`.
 """
 
-import math
 import os
 import platform
 import sys
