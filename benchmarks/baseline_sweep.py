@@ -32,6 +32,7 @@ from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
 from aegan import train, writers  # pylint: disable=wrong-import-position
 from aegan.data import make_dataset  # pylint: disable=wrong-import-position
+from aegan.evaluation.mixtures import high_quality_counts  # pylint: disable=wrong-import-position
 from benchmarks.mixture_cells import cell_config, mean_std, seeds_covering  # pylint: disable=wrong-import-position
 
 DISCRIMINATOR_RATES = (1e-2, 1e-3, 1e-4)
@@ -55,12 +56,9 @@ HELD_SHARE = 0.01  # A mode is held when this share of the samples are high-qual
 
 def held_modes(samples: np.ndarray, means: np.ndarray, unit: float, threshold: float) -> int:
   """How many modes hold at least HELD_SHARE of `samples` [N, D] as high-quality samples (within
-  threshold·unit of the mode's mean, their nearest)."""
-  distances = np.linalg.norm(samples[:, None, :] - means[None], axis=-1)
-  nearest = np.argmin(distances, axis=1)
-  high_quality = distances[np.arange(len(samples)), nearest] <= threshold * unit
-  counts = np.bincount(nearest[high_quality], minlength=len(means))
-  return int(np.sum(counts >= HELD_SHARE * len(samples)))
+  threshold·unit of the mode's mean, their nearest: the evaluation's `high_quality_counts`)."""
+  counts, _ = high_quality_counts(samples, means, unit, threshold)
+  return int(np.sum(np.asarray(counts) >= HELD_SHARE * len(samples)))
 
 
 def cell_held_modes(workdir: str) -> list[int]:

@@ -26,6 +26,7 @@ sys.path.insert(0, REPO)
 from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
 from aegan import train, writers  # pylint: disable=wrong-import-position
+from aegan.data import make_dataset  # pylint: disable=wrong-import-position
 from benchmarks.mixture_cells import (  # pylint: disable=wrong-import-position
     GEOMETRIES, KL_COVERED, cell_config, mean_std, seeds_covering)
 
@@ -52,7 +53,7 @@ def main(argv: list[str]) -> None:
   for method in _METHODS.value:
     for geometry in _GEOMETRIES.value:
       config = cell_config(method, geometry, _SET.value, _STEPS.value, _SEEDS.value)
-      num_modes = config.data.num_modes if config.data.name == "ring" else config.data.size**2
+      num_modes = make_dataset(config.data).num_modes
       cell_start = time.perf_counter()
       results = train.train_and_evaluate(config, os.path.join(_WORKDIR.value, f"{method}_{geometry}"))
       wall = time.perf_counter() - cell_start

@@ -61,27 +61,19 @@ _JOBS = flags.DEFINE_integer("jobs", 1, "Cells trained at once, each in its own 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Where the runs go (default: runs/table_<table>).")
 
 
-def _mean_std(results: dict, name: str, scale: float = 1.0) -> str:
+def _mean_std(results: dict, name: str, scale: float = 1.0, digits: int = 1) -> str:
   """`name`'s mean over the seeds ± their sample standard deviation (ddof 1; aegan/evaluation/
-  seeds.py), both times `scale`; the value alone for a single seed."""
+  seeds.py), both times `scale`, with `digits` decimals; the value alone for a single seed."""
   if name + "_std" not in results:
-    return f"{scale * results[name]:.1f}"
-  return f"{scale * results[name]:.1f} ± {scale * results[name + '_std']:.1f}"
-
-
-def _mean_std_kl(results: dict) -> str:
-  """A cell's mode KL, mean ± sample std over the seeds that define it (NaN: no seed had a
-  high-quality sample)."""
-  if "eval/mode_kl_std" not in results:
-    return f"{results['eval/mode_kl']:.2f}"
-  return f"{results['eval/mode_kl']:.2f} ± {results['eval/mode_kl_std']:.2f}"
+    return f"{scale * results[name]:.{digits}f}"
+  return f"{scale * results[name]:.{digits}f} ± {scale * results[name + '_std']:.{digits}f}"
 
 
 def _modes_hq_kl(results: dict) -> tuple[str, str, str]:
-  """A cell's modes, % high-quality samples and mode KL, each as mean ± sample std over its
-  seeds."""
+  """A cell's modes, % high-quality samples and mode KL (NaN where no seed had a high-quality
+  sample), each as mean ± sample std over its seeds."""
   return (_mean_std(results, "eval/modes"), _mean_std(results, "eval/hq_fraction", 100),
-          _mean_std_kl(results))
+          _mean_std(results, "eval/mode_kl", digits=2))
 
 
 def recipe(method: str, data: str) -> str:

@@ -14,18 +14,27 @@ import jax
 import jax.numpy as jnp
 
 
-@functools.partial(jax.jit, static_argnames="threshold")
-def mode_metrics(samples: jax.Array, means: jax.Array, unit: float,
-                 threshold: float = 3.0) -> dict[str, jax.Array]:
-  """`eval/modes`, `eval/hq_fraction` and `eval/mode_kl` of `samples` [N, D] against the
-  mixture with `means` [K, D]; high quality = within threshold·unit of the nearest mean."""
+def high_quality_counts(samples: jax.Array, means: jax.Array, unit: float,
+                        threshold: float = 3.0) -> tuple[jax.Array, jax.Array]:
+  """Per mode of the mixture with `means` [K, D], how many of `samples` [N, D] are high-quality
+  samples of it (within threshold·unit of it, their nearest mean): ([K] counts, [N] high
+  quality)."""
   squared = (jnp.sum(samples**2, axis=1)[:, None] - 2 * samples @ means.T
              + jnp.sum(means**2, axis=1)[None, :])
   nearest = jnp.argmin(squared, axis=1)
   distance = jnp.sqrt(jnp.maximum(jnp.min(squared, axis=1), 0.0))
   high_quality = distance <= threshold * unit
+  counts = jnp.zeros(means.shape[0]).at[nearest].add(high_quality.astype(jnp.float32))
+  return counts, high_quality
+
+
+@functools.partial(jax.jit, static_argnames="threshold")
+def mode_metrics(samples: jax.Array, means: jax.Array, unit: float,
+                 threshold: float = 3.0) -> dict[str, jax.Array]:
+  """`eval/modes`, `eval/hq_fraction` and `eval/mode_kl` of `samples` [N, D] against the
+  mixture with `means` [K, D]; high quality = within threshold·unit of the nearest mean."""
+  counts, high_quality = high_quality_counts(samples, means, unit, threshold)
   num_modes = means.shape[0]
-  counts = jnp.zeros(num_modes).at[nearest].add(high_quality.astype(jnp.float32))
   p = counts / jnp.sum(counts)
   kl = jnp.sum(jnp.where(counts > 0, p * jnp.log(p * num_modes), 0.0))
   return {
