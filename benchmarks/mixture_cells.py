@@ -27,6 +27,17 @@ GEOMETRIES = {
 }
 KL_COVERED = 0.3  # A seed "covers" a geometry: every mode captured and mode KL at most this.
 
+def apply_overrides(config: ml_collections.ConfigDict, overrides: list[str]) -> None:
+  """Sets each "path=value" of `overrides` in `config` (the value a Python literal)."""
+  for override in overrides:
+    path, value = override.split("=", 1)
+    *parents, leaf = path.split(".")
+    section = config
+    for parent in parents:
+      section = section[parent]
+    section[leaf] = ast.literal_eval(value)
+
+
 def cell_config(method: str, geometry: str, overrides: list[str], steps: int,
                 num_seeds: int) -> ml_collections.ConfigDict:
   """The shipped config of `method` for the geometry's family with the geometry's data fields,
@@ -35,13 +46,7 @@ def cell_config(method: str, geometry: str, overrides: list[str], steps: int,
   family, fields = GEOMETRIES[geometry]
   config = importlib.import_module(f"configs.{method}_{family}").get_config()
   config.data.update(fields)
-  for override in overrides:
-    path, value = override.split("=", 1)
-    *parents, leaf = path.split(".")
-    section = config
-    for parent in parents:
-      section = section[parent]
-    section[leaf] = ast.literal_eval(value)
+  apply_overrides(config, overrides)
   config.train.num_seeds = num_seeds
   if steps:
     config.train.steps = steps
