@@ -9,7 +9,8 @@ batch of `--probe` real examples and noise draws (evaluation mode):
   D(gen) / D(rec)       the joint discriminator's mean logit on generator pairs (z, G(z)) and on
                         reconstructor pairs (F(x) + σε, x); acc: how often it tells them apart
   ‖g_adv‖, ‖g_rec‖      the generator's gradient norms of the adversarial term E[D(z, G(z))]
-                        and of the latent reconstruction E‖z − F(G(z))‖² (Eq. 7), taken apart
+                        and of the latent reconstruction d(z, F(G(z))) (Eq. 7), taken apart:
+                        the terms of VEEGAN's own generator loss
   ‖f_rec‖               the reconstructor's gradient norm of the latent reconstruction
   between/within        spread of the reconstructor's codes F(x) of real data: the variance of
                         the 10 modes' mean codes over the mean variance within a mode (large:
@@ -38,7 +39,7 @@ import jax.numpy as jnp  # pylint: disable=wrong-import-position
 import numpy as np  # pylint: disable=wrong-import-position
 import optax  # pylint: disable=wrong-import-position
 
-from aegan.evaluation.mixtures import mode_metrics  # pylint: disable=wrong-import-position
+from aegan.evaluation.mixtures import mode_metrics, nearest_modes  # pylint: disable=wrong-import-position
 from aegan.experiment import build, init_state  # pylint: disable=wrong-import-position
 from aegan.methods import Networks  # pylint: disable=wrong-import-position
 from aegan.parallel import data_mesh, replicate  # pylint: disable=wrong-import-position
@@ -85,32 +86,24 @@ def code_separation(codes: jax.Array, labels: jax.Array, num_modes: int) -> jax.
 def make_probe(method, dataset, config):
   """(params, batch_stats, batch) -> the probe's row (module docstring) after the step."""
   sigma = config.loss.reconstructor_noise_std
-  labels_of = jax.jit(lambda x: jnp.argmin(  # The mode each real example is nearest to.
-      jnp.sum(x**2, 1)[:, None] - 2 * x @ dataset.means.T + jnp.sum(dataset.means**2, 1), 1))
+  generator_loss = next(phase.loss for phase in method.phases if phase.name == "generator")
   means = np.asarray(dataset.means)
   neighbour = np.min(np.linalg.norm(means[:, None] - means[None], axis=-1)
                      + np.eye(len(means)) * 1e9)
 
   @jax.jit
   def probe(params, batch_stats, batch, labels):
-    def nets(p):
-      return Networks(method.networks, p, batch_stats, train=False)
+    def term(name):  # One term of the generator/reconstructor loss (Eq. 7), as VEEGAN computes it.
+      return lambda p: generator_loss(Networks(method.networks, p, batch_stats, train=False),
+                                       batch)[1][name]
 
-    def adversarial(p):
-      return jnp.mean(nets(p)("discriminator", nets(p)("generator", batch["z"], batch["generator_noise"]), batch["z"]))
-
-    def latent_reconstruction(p):
-      n = nets(p)
-      x_gen = n("generator", batch["z"], batch["generator_noise"])
-      return jnp.mean(jnp.sum((batch["z"] - n("reconstructor", x_gen)) ** 2, -1))
-
-    n = nets(params)
+    n = Networks(method.networks, params, batch_stats, train=False)
     x_gen = n("generator", batch["z"], batch["generator_noise"])
     d_gen = n("discriminator", x_gen, batch["z"])
     codes = n("reconstructor", batch["x"])
     d_rec = n("discriminator", batch["x"], codes + sigma * batch["eps"])
-    g_adv = jax.grad(adversarial)(params)
-    g_rec = jax.grad(latent_reconstruction)(params)
+    g_adv = jax.grad(term("generator_adversarial"))(params)
+    g_rec = jax.grad(term("latent_reconstruction"))(params)
     half = x_gen.shape[0] // 2
     z_sens = jnp.mean(jnp.linalg.norm(x_gen[:half] - x_gen[half:2 * half], axis=-1)) / neighbour
     accuracy = (jnp.mean(d_gen > 0) + jnp.mean(d_rec < 0)) / 2
@@ -122,7 +115,7 @@ def make_probe(method, dataset, config):
   def row(params, batch_stats, batch):
     metrics = mode_metrics(batch["generated"], dataset.means, dataset.hq_unit,
                            threshold=config.eval.get("hq_threshold", 3.0))
-    values = probe(params, batch_stats, batch, labels_of(batch["x"]))
+    values = probe(params, batch_stats, batch, nearest_modes(batch["x"], dataset.means)[0])
     return (int(metrics["eval/modes"]), float(metrics["eval/hq_fraction"])) + tuple(map(float, values))
 
   return row

@@ -14,15 +14,20 @@ import jax
 import jax.numpy as jnp
 
 
+def nearest_modes(samples: jax.Array, means: jax.Array) -> tuple[jax.Array, jax.Array]:
+  """Each of `samples` [N, D]'s nearest mean of `means` [K, D] and its distance: ([N] index,
+  [N] distance)."""
+  squared = (jnp.sum(samples**2, axis=1)[:, None] - 2 * samples @ means.T
+             + jnp.sum(means**2, axis=1)[None, :])
+  return jnp.argmin(squared, axis=1), jnp.sqrt(jnp.maximum(jnp.min(squared, axis=1), 0.0))
+
+
 def high_quality_counts(samples: jax.Array, means: jax.Array, unit: float,
                         threshold: float = 3.0) -> tuple[jax.Array, jax.Array]:
   """Per mode of the mixture with `means` [K, D], how many of `samples` [N, D] are high-quality
   samples of it (within threshold·unit of it, their nearest mean): ([K] counts, [N] high
   quality)."""
-  squared = (jnp.sum(samples**2, axis=1)[:, None] - 2 * samples @ means.T
-             + jnp.sum(means**2, axis=1)[None, :])
-  nearest = jnp.argmin(squared, axis=1)
-  distance = jnp.sqrt(jnp.maximum(jnp.min(squared, axis=1), 0.0))
+  nearest, distance = nearest_modes(samples, means)
   high_quality = distance <= threshold * unit
   counts = jnp.zeros(means.shape[0]).at[nearest].add(high_quality.astype(jnp.float32))
   return counts, high_quality
