@@ -27,6 +27,7 @@ GEOMETRIES = {
 }
 KL_COVERED = 0.3  # A seed "covers" a geometry: every mode captured and mode KL at most this.
 
+
 def apply_overrides(config: ml_collections.ConfigDict, overrides: list[str]) -> None:
   """Sets each "path=value" of `overrides` in `config` (the value a Python literal)."""
   for override in overrides:

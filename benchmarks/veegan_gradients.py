@@ -83,22 +83,25 @@ def code_separation(codes: jax.Array, labels: jax.Array, num_modes: int) -> jax.
   return between / within
 
 
-def make_probe(method, dataset, config):
-  """(params, batch_stats, batch) -> the probe's row (module docstring) after the step."""
+def make_probe(method, dataset, config, batch):
+  """(params, batch_stats) -> the probe's row (module docstring) on the fixed `batch`."""
   sigma = config.loss.reconstructor_noise_std
+  threshold = config.eval.get("hq_threshold", 3.0)
   generator_loss = next(phase.loss for phase in method.phases if phase.name == "generator")
   means = np.asarray(dataset.means)
   neighbour = np.min(np.linalg.norm(means[:, None] - means[None], axis=-1)
                      + np.eye(len(means)) * 1e9)
+  labels, _ = nearest_modes(batch["x"], dataset.means)  # The mode each real example is of.
 
   @jax.jit
-  def probe(params, batch_stats, batch, labels):
+  def probe(params, batch_stats):
     def term(name):  # One term of the generator/reconstructor loss (Eq. 7), as VEEGAN computes it.
       return lambda p: generator_loss(Networks(method.networks, p, batch_stats, train=False),
                                        batch)[1][name]
 
     n = Networks(method.networks, params, batch_stats, train=False)
-    x_gen = n("generator", batch["z"], batch["generator_noise"])
+    x_gen = method.generate(n, batch)
+    modes = mode_metrics(x_gen, dataset.means, dataset.hq_unit, threshold=threshold)
     d_gen = n("discriminator", x_gen, batch["z"])
     codes = n("reconstructor", batch["x"])
     d_rec = n("discriminator", batch["x"], codes + sigma * batch["eps"])
@@ -107,16 +110,14 @@ def make_probe(method, dataset, config):
     half = x_gen.shape[0] // 2
     z_sens = jnp.mean(jnp.linalg.norm(x_gen[:half] - x_gen[half:2 * half], axis=-1)) / neighbour
     accuracy = (jnp.mean(d_gen > 0) + jnp.mean(d_rec < 0)) / 2
-    return (jnp.mean(d_gen), jnp.mean(d_rec), accuracy,
-            optax.global_norm(g_adv["generator"]), optax.global_norm(g_rec["generator"]),
+    return (modes["eval/modes"], modes["eval/hq_fraction"], jnp.mean(d_gen), jnp.mean(d_rec),
+            accuracy, optax.global_norm(g_adv["generator"]), optax.global_norm(g_rec["generator"]),
             optax.global_norm(g_rec["reconstructor"]),
             code_separation(codes, labels, len(means)), z_sens)
 
-  def row(params, batch_stats, batch):
-    metrics = mode_metrics(batch["generated"], dataset.means, dataset.hq_unit,
-                           threshold=config.eval.get("hq_threshold", 3.0))
-    values = probe(params, batch_stats, batch, nearest_modes(batch["x"], dataset.means)[0])
-    return (int(metrics["eval/modes"]), float(metrics["eval/hq_fraction"])) + tuple(map(float, values))
+  def row(params, batch_stats):
+    modes, *values = probe(params, batch_stats)
+    return (int(modes),) + tuple(map(float, values))
 
   return row
 
@@ -134,13 +135,11 @@ def run_seed(args: argparse.Namespace, seed: int) -> list[tuple]:
   arrays = replicate(dataset.arrays("train"), mesh)
   batch = sample_batch(method, dataset, arrays, stream_key(seed, "eval/draws"),
                        jnp.arange(args.probe))
-  row = make_probe(method, dataset, config)
+  row = make_probe(method, dataset, config, batch)
   rows, step = [], 0
   while True:
     if step % args.every == 0 or step == args.steps:
-      nets = Networks(method.networks, state.params, state.batch_stats, train=False)
-      batch["generated"] = method.generate(nets, batch)
-      rows.append((step,) + row(state.params, state.batch_stats, batch))
+      rows.append((step,) + row(state.params, state.batch_stats))
       print(f"seed {seed} " + " ".join(f"{v:.4g}" for v in rows[-1]), flush=True)
     if step >= args.steps:
       return rows
