@@ -64,6 +64,23 @@ def image_grid(path: str, images: np.ndarray, columns: int = 8,
   return picture
 
 
+def panels(path: str, pictures: Sequence[tuple[str, np.ndarray]]) -> np.ndarray:
+  """Writes one PNG at `path` of (title, uint8 RGB picture [H, W, 3]) pairs stacked top to
+  bottom, each under a LABEL_HEIGHT row holding its title, left-aligned on a BACKGROUND canvas
+  as wide as the widest picture; returns it, uint8 [Σ (LABEL_HEIGHT + H), max W, 3]."""
+  width = max(picture.shape[1] for _, picture in pictures)
+  blocks = []
+  for title, picture in pictures:
+    block = np.full((LABEL_HEIGHT + picture.shape[0], width, 3), BACKGROUND, np.uint8)
+    block[LABEL_HEIGHT:, :picture.shape[1]] = picture
+    image = PIL.Image.fromarray(block)
+    PIL.ImageDraw.Draw(image).text((GAP, 1), title, fill=(0, 0, 0))
+    blocks.append(np.asarray(image))
+  out = np.concatenate(blocks)
+  PIL.Image.fromarray(out).save(path)
+  return out
+
+
 def scatter_2d(path: str, samples: np.ndarray, means: np.ndarray, title: str) -> np.ndarray:
   """Generated 2-D samples (dots) with the mixture's mode means as hollow circles over them
   (the clusters stay visible through them), written as a PNG at `path`; returns the picture,

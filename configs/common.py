@@ -211,6 +211,15 @@ def count_stacked_modes(config: ml_collections.ConfigDict) -> ml_collections.Con
   return config
 
 
+def at_width(config: ml_collections.ConfigDict, width: int) -> ml_collections.ConfigDict:
+  """`config` with every conv network at `width` channels in its first layer (the image
+  configs' 64; launch/table.py's short budgets use 16)."""
+  for network in config.model.values():
+    if isinstance(network, ml_collections.ConfigDict) and network.get("kind") == "conv":
+      network.width = width
+  return config
+
+
 def at_stacked_digits_scale(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   """An image recipe scaled to the offline stacked_digits benchmark [ours]: conv networks of
   width 32 (generator 4x4x64 -> 8x8x32 -> 16x16x3; image-reading networks 32 -> 64 channels), a
@@ -227,9 +236,7 @@ def at_stacked_digits_scale(config: ml_collections.ConfigDict) -> ml_collections
   (compiling included; 14 s and 9 s once compiled) next to 12 s for the rest of it: too slow
   for the periodic evaluations."""
   config.model.latent_dim = 32
-  for network in config.model.values():
-    if isinstance(network, ml_collections.ConfigDict) and network.get("kind") == "conv":
-      network.width = 32
+  at_width(config, 32)
   for section, fields in image_schedule(5_000, eval_every=1_000, checkpoint_every=1_000,
                                         eval_samples=26_000).items():
     del config[section]  # Replaced whole (an update cannot replace placeholder fields).

@@ -1,25 +1,143 @@
 """The papers' tables that `launch/table.py` reproduces: rows (methods), columns (data sets),
 the iterations per cell of each column, and the published numbers to print beside ours.
 
-Each cell (method, data) trains `configs/<method>_<data>.py` with several seeds, and prints
-mean ± sample standard deviation (ddof 1) over them beside the paper's number.
+Each cell (method, data) trains the row's config on the column's data with several seeds, and
+prints mean ± sample standard deviation (ddof 1) over them beside the paper's number.
+
+- Mixture tables (`kind="mixtures"`): the config of a cell is `configs/<method>_<data>.py`; its
+  seeds are vmapped in one process (MLPs: one seed costs almost what three do).
+- Image tables (`kind="images"`): the config of a cell is `configs/<method>_images.py:<data>`
+  with the table's evaluation protocol (`protocol`, below); each seed is its own run (XLA:CPU
+  runs convolutions vmapped over seeds' weights 3.7x slower than the seeds one after another:
+  docs/scaling.md). A column that counts modes or scores with a dataset classifier trains it
+  first (`classifiers`: a config like launch/main.py's `--config=`, module:argument), once per
+  table workdir. `offline` columns need nothing downloaded and always run; the others run when
+  their data is prepared and are skipped with one line saying how otherwise. Budgets give each
+  column's iterations and the conv networks' width (`common.at_width`): `short` is sized to
+  train the offline column's rows x 3 seeds on a 2-core CPU within the hour.
 """
+
+import ml_collections
+
+from configs import common
 
 # VEEGAN Table 1 [Srivastava et al. 2017, Table 1]: method -> data -> (modes, % high quality). Rows without a
 # paper number (our extra baselines) print "-". `budgets`: named alternatives to the configs'
 # own iterations, per column; "short" runs the paper's four rows x 5 seeds in a fraction of
 # the time, at a cost in quality (docs/results.md: measured time and quality).
-TABLES = {
-    "veegan1": dict(
-        datasets=("ring", "grid", "1200d"),
-        methods=("gan", "ali", "unrolled_gan", "veegan"),
-        extra_methods=("bigan", "wgan_gp", "age", "alpha_gan"),
-        budgets={"short": {"ring": 5_000, "grid": 5_000, "1200d": 2_000}},
-        paper={
-            "gan": {"ring": (1, 99.3), "grid": (3.3, 0.5), "1200d": (1.6, 2.0)},
-            "ali": {"ring": (2.8, 0.13), "grid": (15.8, 1.6), "1200d": (3, 5.4)},
-            "unrolled_gan": {"ring": (7.6, 35.6), "grid": (23.6, 16), "1200d": (0, 0.0)},
-            "veegan": {"ring": (8, 52.9), "grid": (24.6, 40), "1200d": (5.5, 28.29)},
-        },
-    ),
-}
+VEEGAN1 = dict(
+    kind="mixtures",
+    seeds=5,
+    datasets=("ring", "grid", "1200d"),
+    methods=("gan", "ali", "unrolled_gan", "veegan"),
+    extra_methods=("bigan", "wgan_gp", "age", "alpha_gan"),
+    budgets={"short": {"ring": 5_000, "grid": 5_000, "1200d": 2_000}},
+    paper={
+        "gan": {"ring": (1, 99.3), "grid": (3.3, 0.5), "1200d": (1.6, 2.0)},
+        "ali": {"ring": (2.8, 0.13), "grid": (15.8, 1.6), "1200d": (3, 5.4)},
+        "unrolled_gan": {"ring": (7.6, 35.6), "grid": (23.6, 16), "1200d": (0, 0.0)},
+        "veegan": {"ring": (8, 52.9), "grid": (24.6, 40), "1200d": (5.5, 28.29)},
+    },
+)
+
+# The short budget of the image tables: every row of a column trains the same iterations at
+# width 16 (the configs' conv networks at a quarter of their width 64; latent sizes as the
+# configs'). Sized on single-seed step rates at width 16, batch 64 (2-core AMD EPYC, idle;
+# benchmarks/step_throughput.py --fused=1): DCGAN 82 it/s, VEEGAN 48, ALI 41, AGE 33, α-GAN 16,
+# WGAN-GP 9.6, Unrolled GAN 4.5 (K = 5) on stacked_mnist5k / color_mnist5k.
+SHORT_IMAGES = dict(steps=2_000, width=16)
+
+
+def veegan2_protocol(config: ml_collections.ConfigDict, classifier_workdir: str | None
+                     ) -> ml_collections.ConfigDict:
+  """VEEGAN Table 2's measures on `config` (a `configs/<method>_images.py` config): on a stacked
+  set, modes and KL of 26,000 samples labelled by the column's digit classifier (the configs'
+  own protocol, configs/common.py `count_stacked_modes`), whose features also give FID/KID/IS;
+  on every set, IvOM on 256 held-out images (configs/common.py `ivom`) at the final
+  evaluation. CIFAR-10 counts no modes: the classifier's section is left unset there."""
+  if config.eval.get("classifier") is not None:
+    config.eval.classifier.workdir = classifier_workdir  # Shared with eval.features.
+  config.eval.ivom = common.ivom(final_only=True)
+  return config
+
+
+def alpha_gan_protocol(config: ml_collections.ConfigDict, classifier_workdir: str | None
+                       ) -> ml_collections.ConfigDict:
+  """α-GAN's battery (Rosca et al. 2017, Section 5) on `config`: 5,000 samples per evaluation;
+  Inception score, FID and KID with the column's dataset classifier (none for CelebA, which has
+  no 10-class labels: those stay unmeasured there; the FID Inception's come from
+  `--inception_weights`, launch/table.py); MS-SSIM of 1,000 sample pairs next to real pairs'
+  (the configs'); the independent Wasserstein critic (conv width 16 without BatchNorm, 1,000
+  steps at Adam 1e-3, on 4,000 training examples and scored on 1,000 held-out ones: one critic
+  for every cell of the table, configs/common.py `at_stacked_digits_scale` says why that rate);
+  reconstruction errors of held-out images for the methods that reconstruct."""
+  config.eval.num_samples = 5_000
+  del config.eval["features"]  # Replaced whole (a placeholder field cannot be updated).
+  config.eval.features = common.feature_metrics(
+      "classifier", workdir=classifier_workdir, num_samples=5_000, num_real=4_000)
+  config.eval.critic = common.independent_critic(
+      common.conv(16, batch_norm=False), steps=1_000, num_train=4_000, num_test=1_000,
+      learning_rate=1e-3, final_only=True)
+  return config
+
+
+VEEGAN2 = dict(
+    kind="images",
+    seeds=3,
+    datasets=("stacked_mnist", "cifar10", "stacked_mnist5k"),
+    offline=("stacked_mnist5k",),
+    methods=("dcgan", "ali", "unrolled_gan", "veegan"),
+    extra_methods=(),
+    classifiers={"stacked_mnist": "classifier_mnist", "stacked_mnist5k": "classifier_mnist5k"},
+    protocol=veegan2_protocol,
+    # (header, metric, scale, decimals); a column shows the measures its protocol computes.
+    measures=(("modes", "eval/modes", 1, 1), ("KL", "eval/mode_kl", 1, 2),
+              ("confident modes", "eval/confident_modes", 1, 1),
+              ("IvOM", "eval/ivom", 1, 4)),
+    budgets={"short": {"stacked_mnist5k": SHORT_IMAGES, "stacked_mnist": SHORT_IMAGES,
+                       "cifar10": SHORT_IMAGES}},
+    # VEEGAN Table 2 [Srivastava et al. 2017]: Stacked-MNIST modes /1000 and KL; CIFAR-10 IvOM
+    # (± over its runs). stacked_mnist5k (5,000 of MNIST's digits, the same construction) is
+    # printed beside the paper's Stacked-MNIST, the closest it has.
+    paper_as={"stacked_mnist5k": "stacked_mnist"},
+    paper={
+        "dcgan": {"stacked_mnist": {"eval/modes": "99", "eval/mode_kl": "3.4"},
+                  "cifar10": {"eval/ivom": "0.00844 ± 0.002"}},
+        "ali": {"stacked_mnist": {"eval/modes": "16", "eval/mode_kl": "5.4"},
+                "cifar10": {"eval/ivom": "0.0067 ± 0.004"}},
+        "unrolled_gan": {"stacked_mnist": {"eval/modes": "48.7", "eval/mode_kl": "4.32"},
+                         "cifar10": {"eval/ivom": "0.013 ± 0.0009"}},
+        "veegan": {"stacked_mnist": {"eval/modes": "150", "eval/mode_kl": "2.95"},
+                   "cifar10": {"eval/ivom": "0.0068 ± 0.0001"}},
+    },
+)
+
+ALPHA_GAN = dict(
+    kind="images",
+    seeds=3,
+    datasets=("color_mnist", "celeb_a", "cifar10", "color_mnist5k"),
+    offline=("color_mnist5k",),
+    methods=("alpha_gan", "dcgan", "wgan_gp", "age"),
+    extra_methods=(),
+    classifiers={"color_mnist": "classifier_mnist:color_mnist",
+                 "color_mnist5k": "classifier_mnist5k:color_mnist5k",
+                 "cifar10": "classifier_cifar"},
+    protocol=alpha_gan_protocol,
+    measures=(("IS (classifier)", "eval/inception_score", 1, 2),
+              ("FID (classifier)", "eval/fid", 1, 2),
+              ("KID (classifier)", "eval/kid", 1, 4),
+              ("IS (Inception)", "inception/inception_score", 1, 2),
+              ("FID (Inception)", "inception/fid", 1, 1),
+              ("KID (Inception)", "inception/kid", 1, 4),
+              ("MS-SSIM", "eval/ms_ssim", 1, 3),
+              ("critic", "eval/critic_distance", 1, 3),
+              ("recon L1", "eval/recon_l1", 1, 3)),
+    # MS-SSIM of real pairs and IS of real data are the same for every row: one line per column.
+    reference=(("MS-SSIM of real pairs", "eval/ms_ssim_real", 3),
+               ("IS (classifier) of real data", "eval/inception_score_real", 2)),
+    budgets={"short": {"color_mnist5k": SHORT_IMAGES, "color_mnist": SHORT_IMAGES,
+                       "celeb_a": SHORT_IMAGES, "cifar10": SHORT_IMAGES}},
+    paper={},  # The α-GAN paper's numbers were not retrieved: no column beside ours.
+)
+
+TABLES = {"veegan1": VEEGAN1, "veegan2": VEEGAN2, "alpha_gan": ALPHA_GAN}

@@ -27,10 +27,35 @@ is set). A cell's small networks leave a GPU mostly idle, so cells overlap well 
 whole table with every method took 6.5 min on one H200 as eight processes at once
 (docs/results.md). On the 2-core CPU one cell already keeps both cores busy: two at a time took 236 s
 where one after the other took 242 s (docs/results.md).
+
+The image tables (configs/tables.py, `kind="images"`):
+
+  python launch/table.py --table=veegan2 --budget=short     # VEEGAN Table 2's rows, 3 seeds
+  python launch/table.py --table=alpha_gan --budget=short   # α-GAN's image comparison
+  python launch/table.py --table=alpha_gan --inception_weights=pt_inception-2015-12-05-6726825d.pth
+
+train `configs/<method>_images.py:<data>` with the table's evaluation protocol, each seed its
+own run in `<workdir>/<method>_<data>/seed<i>` (convolutions vmapped over seeds run slower than
+the seeds one after another on XLA:CPU). The digit classifiers that count modes and give the
+"dataset classifier" scores are the table's first cells (`<workdir>/<classifier config>`).
+A column whose data is not prepared here is skipped with one line saying how to prepare it;
+the offline columns (stacked_mnist5k, color_mnist5k) always run. With `--inception_weights`
+(pytorch-fid's FID Inception file) each seed's final samples are also scored with the FID
+Inception (launch/score.py's scoring, into `seed<i>/inception/`), beside the classifier's
+scores. table.md has one table per column, rows x measures (mean ± sample std over the seeds,
+the paper's number in brackets), and `<workdir>/<data>.png` shows per row the first seed's
+samples and, for the methods that reconstruct, held-out images beside their reconstructions.
+
+Bad input (an unknown table, row or column, a budget the table does not name, a weights file
+that is not the FID Inception's) is one line on stderr and exit status 2, before anything is
+written.
 """
 
+import argparse
 import concurrent.futures
+import glob
 import importlib
+import json
 import multiprocessing
 import os
 import platform
@@ -41,24 +66,46 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import jax  # pylint: disable=wrong-import-position
+import ml_collections  # pylint: disable=wrong-import-position
+import numpy as np  # pylint: disable=wrong-import-position
+import PIL.Image  # pylint: disable=wrong-import-position
 from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
-from aegan import compilation_cache, train, writers  # pylint: disable=wrong-import-position
+from aegan import compilation_cache, plots, train, writers  # pylint: disable=wrong-import-position
+from aegan.data import DatasetNotFoundError, make_dataset  # pylint: disable=wrong-import-position
+from aegan.evaluation import inception  # pylint: disable=wrong-import-position
+from aegan.evaluation.evaluator import summarise_seeds  # pylint: disable=wrong-import-position
+from aegan.evaluation.torch_files import WeightsFileError  # pylint: disable=wrong-import-position
+from configs import common  # pylint: disable=wrong-import-position
 from configs.tables import TABLES  # pylint: disable=wrong-import-position
+from launch import score  # pylint: disable=wrong-import-position
 
-_TABLE = flags.DEFINE_enum("table", "veegan1", list(TABLES), "Which paper table.")
+_TABLE = flags.DEFINE_string("table", "veegan1", f"Which paper table: {', '.join(TABLES)}.")
 _METHODS = flags.DEFINE_list("methods", None,
                              "Rows to run (default: the paper's rows; 'all': and the extra baselines).")
 _DATASETS = flags.DEFINE_list("datasets", None, "Columns to run (default: every column).")
-_SEEDS = flags.DEFINE_integer("seeds", 5, "Seeds per cell, vmapped in one process.")
+_SEEDS = flags.DEFINE_integer("seeds", None, "Seeds per cell (default: the table's, 5 for "
+                              "veegan1, 3 for the image tables).", lower_bound=1)
 _SEED = flags.DEFINE_integer("seed", 0, "First seed.")
 _BUDGET = flags.DEFINE_string("budget", "config",
                               "Iterations per cell: 'config' (each config's own) or a budget the "
-                              "table names (veegan1: 'short').")
+                              "table names ('short').")
 _STEPS = flags.DEFINE_integer("steps", None, "Iterations for every cell (overrides --budget).")
 _JOBS = flags.DEFINE_integer("jobs", 1, "Cells trained at once, each in its own process "
                              "(1: one after the other, in this process).", lower_bound=1)
 _WORKDIR = flags.DEFINE_string("workdir", None, "Where the runs go (default: runs/table_<table>).")
+_INCEPTION_WEIGHTS = flags.DEFINE_string(
+    "inception_weights", None, "Image tables: pytorch-fid's FID Inception weights file; each "
+    "seed's samples are also scored with it.")
+_CLASSIFIER_STEPS = flags.DEFINE_integer(
+    "classifier_steps", None, "Image tables: iterations of the digit classifiers (default: "
+    "their configs'; fewer make a quick look whose mode counts use a weaker classifier).",
+    lower_bound=1)
+
+
+def _fail(message: str) -> None:
+  print(f"error: {message}", file=sys.stderr)
+  sys.exit(2)
 
 
 def _mean_std(results: dict, name: str, scale: float = 1.0, digits: int = 1) -> str:
@@ -111,24 +158,311 @@ def run_cell(method: str, data: str, steps: int | None, seed: int, num_seeds: in
           f"{jax.device_count()} {device.platform} device(s) ({device.device_kind})")
 
 
+def classifier_name(spec: str) -> str:
+  """The workdir name of a classifier config `module[:argument]`: classifier_mnist5k_color_mnist5k."""
+  module, _, argument = spec.partition(":")
+  return module + (f"_{argument}" if argument else "")
+
+
+def run_classifier(spec: str, steps: int | None, workdir: str) -> tuple[dict, float, int, str]:
+  """Trains the classifier config `spec` (module[:argument]; `steps` iterations, None: its own)
+  into `workdir/<classifier_name(spec)>` (a finished one is kept): (results, wall s, iterations,
+  devices)."""
+  logging.set_verbosity(logging.WARNING)
+  module, _, argument = spec.partition(":")
+  config = importlib.import_module(f"configs.{module}").get_config(*[argument] if argument else [])
+  if steps:
+    config.train.steps = config.eval.every = config.checkpoint.every = steps
+  start = time.perf_counter()
+  results = train.train_and_evaluate(config, os.path.join(workdir, classifier_name(spec)))
+  return results, time.perf_counter() - start, config.train.steps, _devices()
+
+
+def _devices() -> str:
+  device = jax.devices()[0]
+  return f"{jax.device_count()} {device.platform} device(s) ({device.device_kind})"
+
+
+def image_config(table_name: str, method: str, data: str, budget: dict | None, steps: int | None,
+                 seed: int, classifier_workdir: str | None) -> ml_collections.ConfigDict:
+  """The config of seed `seed` of image cell (method, data): `configs/<method>_images.py:<data>`
+  at the budget's width and iterations (`steps` overrides them; neither: the config's), with the
+  table's evaluation protocol, evaluated only at the end."""
+  table = TABLES[table_name]
+  config = importlib.import_module(f"configs.{method}_images").get_config(data)
+  if budget:
+    common.at_width(config, budget["width"])
+    config.train.steps = budget["steps"]
+  if steps:
+    config.train.steps = steps
+  config.eval.every = config.checkpoint.every = config.train.steps
+  config.seed = seed
+  return table["protocol"](config, classifier_workdir)
+
+
+def run_image_seed(table_name: str, method: str, data: str, budget: dict | None,
+                   steps: int | None, seed: int, classifier_workdir: str | None,
+                   inception_weights: str | None, workdir: str) -> tuple[dict, float, int, str]:
+  """Trains and evaluates seed `seed` of image cell (method, data) into
+  `workdir/<method>_<data>/seed<seed>` (a finished one is resumed, not retrained); with
+  `inception_weights`, also scores its final samples with the FID Inception (launch/score.py)
+  into its `inception/`, whose metrics join the results as `inception/<name>`."""
+  logging.set_verbosity(logging.WARNING)
+  config = image_config(table_name, method, data, budget, steps, seed, classifier_workdir)
+  run = os.path.join(workdir, f"{method}_{data}", f"seed{seed}")
+  timing = os.path.join(run, "table_seconds.json")  # A finished seed's wall time, kept for
+  start = time.perf_counter()                         # the table when it is resumed.
+  results = dict(train.train_and_evaluate(config, run))
+  if os.path.exists(timing):
+    with open(timing) as f:
+      start -= json.load(f)["train_and_evaluate"] - (time.perf_counter() - start)
+  else:
+    writers.write_json(timing, {"train_and_evaluate": time.perf_counter() - start})
+  if inception_weights:
+    scored = score.score(argparse.Namespace(
+        samples=os.path.join(run, "samples", "final.npz"), data=None, run=run,
+        workdir=os.path.join(run, "inception"), classifier_workdir=None,
+        inception_weights=inception_weights, num_samples=None, seed=None))
+    results.update({f"inception/{name.removeprefix('eval/')}": value
+                    for name, value in scored.items()
+                    if name.startswith("eval/") and isinstance(value, (int, float))})
+  return results, time.perf_counter() - start, config.train.steps, _devices()
+
+
+def column_missing(table_name: str, data: str) -> str | None:
+  """None if column `data`'s images (and its classifier's) are prepared here; otherwise the
+  one line that says how to prepare them."""
+  table = TABLES[table_name]
+  configs = [image_config(table_name, table["methods"][0], data, None, None, 0, None)]
+  if data in table["classifiers"]:
+    module, _, argument = table["classifiers"][data].partition(":")
+    configs.append(importlib.import_module(f"configs.{module}").get_config(
+        *[argument] if argument else []))
+  try:
+    for config in configs:
+      make_dataset(config.data).arrays("test")
+  except DatasetNotFoundError as error:
+    return str(error)
+  return None
+
+
+def image_figure(path: str, runs: dict[str, str]) -> None:
+  """One PNG at `path` for a column: per row (method -> its first seed's run directory), 32 of
+  its final samples and, where it reconstructs, the evaluation's real/reconstruction pairs."""
+  panels = []
+  for method, run in runs.items():
+    samples = np.load(os.path.join(run, "samples", "final.npz"))["x"]
+    panels.append((f"{method}: samples", plots.grid(samples[:32], columns=16)))
+    reconstructions = sorted(glob.glob(os.path.join(run, "samples", "reconstructions_*.png")))
+    if reconstructions:
+      panels.append((f"{method}: held-out images and their reconstructions",
+                     np.asarray(PIL.Image.open(reconstructions[-1]).convert("RGB"))))
+  plots.panels(path, panels)
+
+
+def _paper(table: dict, method: str, data: str) -> dict:
+  """The paper's numbers for (method, data), or for the set `data` stands in for (`paper_as`:
+  the offline stacked_mnist5k is judged against the paper's Stacked-MNIST)."""
+  return table["paper"].get(method, {}).get(table.get("paper_as", {}).get(data, data), {})
+
+
+def _image_cell(table: dict, data: str, method: str, results: dict, wall: float) -> list[str]:
+  cells = [method]
+  for _, metric, scale, digits in table["measures"]:
+    paper = _paper(table, method, data).get(metric)
+    value = _mean_std(results, metric, scale, digits) if metric in results else "-"
+    cells.append(f"{value} ({paper})" if paper else value)
+  return cells + [f"{wall:.0f}"]
+
+
+def image_table_text(table_name: str, datasets: list[str], methods: list[str], skipped: dict,
+                     classifiers: dict, done: dict, seeds: list[int], budget_text: str,
+                     finished: bool, elapsed: float) -> str:
+  """table.md of an image table: per column a line (what it trained, its classifier) and a
+  table of rows x the measures its protocol computed."""
+  table = TABLES[table_name]
+  lines = [f"# {table_name}: mean ± sample std (ddof 1) over seeds {', '.join(map(str, seeds))}"
+           f" (each its own run); the paper's number in brackets; {budget_text}", ""]
+  for data in datasets:
+    lines.append(f"## {data}" + (" (offline)" if data in table["offline"] else ""))
+    lines.append("")
+    if data in skipped:
+      lines += [f"skipped: {skipped[data]}", ""]
+      continue
+    if data in classifiers:
+      results, wall, steps, _ = classifiers[data]
+      lines += [f"classifier {table['classifiers'][data]}: {100 * results['eval/accuracy']:.1f}% "
+                f"test accuracy after {steps:,} iterations ({wall:.0f} s)", ""]
+    rows = {method: done[method, data] for method in methods if (method, data) in done}
+    shown = [measure for measure in table["measures"]
+             if any(measure[1] in results for results, _, _, _ in rows.values())]
+    paper_set = table.get("paper_as", {}).get(data, data)
+    paper_name = "paper" if paper_set == data else f"paper's {paper_set}"
+    header = ["method"] + [name + (f" ({paper_name})" if any(
+        measure in _paper(table, method, data) for method in methods) else "")
+        for name, measure, _, _ in shown] + ["wall s (all seeds)"]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    narrowed = dict(table, measures=shown)
+    for method in methods:
+      if method in rows:
+        results, wall, _, _ = rows[method]
+        lines.append("| " + " | ".join(_image_cell(narrowed, data, method, results, wall)) + " |")
+      else:
+        lines.append("| " + " | ".join([method] + ["…"] * (len(header) - 1)) + " |")
+    references = [f"{name} {np.mean(values):.{digits}f}" for name, metric, digits in
+                  table.get("reference", ()) if (values := [results[metric] for results, _, _, _
+                                                            in rows.values() if metric in results])]
+    if references:  # The same for every row (the real data's), averaged over the rows' runs.
+      lines += ["", "; ".join(references)]
+    steps = sorted({steps for _, _, steps, _ in rows.values()})
+    if steps:
+      lines += ["", f"iterations: {'/'.join(f'{n:,}' for n in steps)}; figure: {data}.png"]
+    lines.append("")
+  devices = sorted({device for _, _, _, device in done.values()})
+  lines.append(f"{', '.join(devices) or 'no cell run yet'}, {os.cpu_count()} cores, "
+               f"{platform.processor() or platform.machine()}; "
+               f"{'whole table' if finished else 'unfinished, so far'} {elapsed / 60:.1f} min.")
+  return "\n".join(lines) + "\n"
+
+
+def run_image_table(table_name: str, methods: list[str], datasets: list[str], seeds: list[int],
+                    workdir: str) -> None:
+  """The image table: classifiers first, then every (row, column, seed), table.md and the
+  column figures rewritten after every cell."""
+  table = TABLES[table_name]
+  start = time.perf_counter()
+  budget_of = lambda data: None if _BUDGET.value == "config" else table["budgets"][_BUDGET.value][data]
+  skipped = {}
+  for data in datasets:
+    missing = None if data in table["offline"] else column_missing(table_name, data)
+    if missing:
+      skipped[data] = missing
+      print(f"{data}: skipped, its data is not prepared: {missing}", flush=True)
+  columns = [data for data in datasets if data not in skipped]
+  budget = _BUDGET.value if not _STEPS.value else f"{_STEPS.value:,} iterations"
+  budget_text = (f"budget {budget}" + (f" (conv width {table['budgets'][_BUDGET.value][columns[0]]['width']})"
+                                       if columns and _BUDGET.value != "config" else ""))
+  classifiers, seed_results, done = {}, {}, {}
+
+  def write(finished: bool) -> None:
+    text = image_table_text(table_name, datasets, methods, skipped, classifiers, done, seeds,
+                            budget_text, finished, time.perf_counter() - start)
+    writers.replace_atomically(os.path.join(workdir, "table.md"), lambda f: f.write(text))
+    if finished:
+      print(text)
+
+  def record(key: tuple, outcome: tuple[dict, float, int, str]) -> None:
+    if key[0] == "classifier":
+      for data in columns:
+        if table["classifiers"].get(data) == key[1]:
+          classifiers[data] = outcome
+      print(f"classifier {key[1]}: {100 * outcome[0]['eval/accuracy']:.1f}% test accuracy, "
+            f"{outcome[1]:.0f} s", flush=True)
+      return
+    method, data, seed = key
+    seed_results[key] = outcome
+    print(f"{method} on {data}, seed {seed}: {outcome[1]:.0f} s", flush=True)
+    if all((method, data, s) in seed_results for s in seeds):
+      per_seed = [seed_results[method, data, s] for s in seeds]
+      metrics = [{k: float(v) for k, v in results.items() if isinstance(v, (int, float))}
+                 for results, _, _, _ in per_seed]
+      summary = metrics[0] if len(seeds) == 1 else summarise_seeds(metrics)
+      done[method, data] = (summary, sum(o[1] for o in per_seed), per_seed[0][2], per_seed[0][3])
+      image_figure(os.path.join(workdir, f"{data}.png"),
+                   {m: os.path.join(workdir, f"{m}_{data}", f"seed{seeds[0]}")
+                    for m in methods if (m, data) in done})
+    write(finished=False)
+
+  specs = sorted({table["classifiers"][data] for data in columns if data in table["classifiers"]})
+  classifier_cells = [(("classifier", spec), run_classifier, (spec, _CLASSIFIER_STEPS.value, workdir))
+                      for spec in specs]
+  classifier_dirs = {data: os.path.join(workdir, classifier_name(table["classifiers"][data]))
+                     for data in columns if data in table["classifiers"]}
+  seed_cells = [((method, data, seed), run_image_seed,
+                 (table_name, method, data, budget_of(data), _STEPS.value, seed,
+                  classifier_dirs.get(data), _INCEPTION_WEIGHTS.value, workdir))
+                for data in columns for method in methods for seed in seeds]
+  for cells in (classifier_cells, seed_cells):  # The classifiers before the cells that use them.
+    run_cells(cells, record)
+  write(finished=True)
+
+
+def run_cells(cells: list[tuple], record) -> None:
+  """Runs each (key, function, arguments) of `cells`, `--jobs` at a time in fresh processes (or
+  in this one), calling `record(key, outcome)` as each finishes."""
+  if _JOBS.value == 1:
+    for key, function, arguments in cells:
+      record(key, function(*arguments))
+    return
+  # Each process would otherwise take 75% of a GPU's memory at its start.
+  os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", f"{0.9 / _JOBS.value:.2f}")
+  with concurrent.futures.ProcessPoolExecutor(
+      _JOBS.value, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1) as pool:
+    futures = {pool.submit(function, *arguments): key for key, function, arguments in cells}
+    for future in concurrent.futures.as_completed(futures):
+      record(futures[future], future.result())
+
+
+def check_arguments(table_name: str) -> tuple[dict, list[str], list[str]]:
+  """The table, its rows and its columns as the flags name them; one line and exit status 2
+  for anything unknown, before anything is written."""
+  if table_name not in TABLES:
+    _fail(f"--table={table_name}: unknown; choose one of {', '.join(TABLES)}")
+  table = TABLES[table_name]
+  if _BUDGET.value != "config" and _BUDGET.value not in table["budgets"]:
+    _fail(f"--budget={_BUDGET.value}: choose config or one of {sorted(table['budgets'])}")
+  methods = list(_METHODS.value or table["methods"])
+  if methods == ["all"]:
+    methods = list(table["methods"] + table["extra_methods"])
+  datasets = list(_DATASETS.value or table["datasets"])
+  if table["kind"] == "mixtures":
+    if _INCEPTION_WEIGHTS.value:
+      _fail(f"--inception_weights: table {table_name} has no image columns")
+    missing = [f"configs/{method}_{data}.py" for method in methods for data in datasets
+               if not os.path.exists(os.path.join(REPO, "configs", f"{method}_{data}.py"))]
+    if missing:
+      _fail(f"no config for {', '.join(missing)}: rows are {table['methods']} "
+            f"and {table['extra_methods']}, columns {table['datasets']}")
+    return table, methods, datasets
+  rows = table["methods"] + table["extra_methods"]
+  unknown_rows = [method for method in methods if method not in rows]
+  if unknown_rows:
+    _fail(f"--methods: {', '.join(unknown_rows)} not a row of {table_name}; its rows are "
+          f"{', '.join(rows)}")
+  unknown_columns = [data for data in datasets if data not in table["datasets"]]
+  if unknown_columns:
+    _fail(f"--datasets: {', '.join(unknown_columns)} not a column of {table_name}; its columns "
+          f"are {', '.join(table['datasets'])}")
+  if _INCEPTION_WEIGHTS.value:
+    try:
+      inception.load_variables(_INCEPTION_WEIGHTS.value)
+    except WeightsFileError as error:
+      _fail(f"--inception_weights: {error}")
+  return table, methods, datasets
+
+
 def main(argv: list[str]) -> None:
-  del argv
+  if len(argv) > 1:
+    _fail(f"unexpected arguments: {' '.join(argv[1:])}")
   compilation_cache.enable_from_flag()  # Inherited by the --jobs processes through the environment.
   logging.set_verbosity(logging.WARNING)
-  table = TABLES[_TABLE.value]
-  if _BUDGET.value != "config" and _BUDGET.value not in table["budgets"]:
-    raise app.UsageError(f"--budget={_BUDGET.value}: choose config or one of {sorted(table['budgets'])}")
-  methods = _METHODS.value or table["methods"]
-  if methods == ["all"]:
-    methods = table["methods"] + table["extra_methods"]
-  datasets = _DATASETS.value or table["datasets"]
-  missing = [f"configs/{method}_{data}.py" for method in methods for data in datasets
-             if not os.path.exists(os.path.join(REPO, "configs", f"{method}_{data}.py"))]
-  if missing:
-    raise app.UsageError(f"no config for {', '.join(missing)}: rows are {table['methods']} "
-                         f"and {table['extra_methods']}, columns {table['datasets']}")
+  table, methods, datasets = check_arguments(_TABLE.value)
   workdir = _WORKDIR.value or os.path.join("runs", f"table_{_TABLE.value}")
+  if os.path.exists(workdir) and not os.path.isdir(workdir):
+    _fail(f"--workdir={workdir} is a file")
+  num_seeds = _SEEDS.value or table["seeds"]
   os.makedirs(workdir, exist_ok=True)
+  if table["kind"] == "images":
+    run_image_table(_TABLE.value, methods, datasets,
+                    list(range(_SEED.value, _SEED.value + num_seeds)), workdir)
+  else:
+    run_mixture_table(table, methods, datasets, num_seeds, workdir)
+
+
+def run_mixture_table(table: dict, methods: list[str], datasets: list[str], num_seeds: int,
+                      workdir: str) -> None:
+  """A mixture table: every (row, column) cell with its seeds vmapped, table.md rewritten
+  after every cell."""
   start = time.perf_counter()
   done = {}  # (method, data) -> run_cell's outcome
 
@@ -156,7 +490,7 @@ def main(argv: list[str]) -> None:
                            for data in datasets if data in steps_by_data)
     devices = sorted({device for _, _, _, device in done.values()})
     text = "\n".join(rows) + (
-        f"\n\nmean ± sample std (ddof 1) over {_SEEDS.value} seeds (from {_SEED.value}), vmapped in one process per "
+        f"\n\nmean ± sample std (ddof 1) over {num_seeds} seeds (from {_SEED.value}), vmapped in one process per "
         f"cell{f', {_JOBS.value} cells at a time' if _JOBS.value > 1 else ''}; iterations per cell: "
         f"{iterations}; {', '.join(devices)}, {os.cpu_count()} cores, "
         f"{platform.processor() or platform.machine()}; "
@@ -164,26 +498,16 @@ def main(argv: list[str]) -> None:
     writers.replace_atomically(os.path.join(workdir, "table.md"), lambda f: f.write(text))
     return text
 
-  def record(method: str, data: str, outcome: tuple[dict, float, int, str]) -> None:
-    done[method, data] = outcome
+  def record(key: tuple[str, str], outcome: tuple[dict, float, int, str]) -> None:
+    done[key] = outcome
     results, wall, _, _ = outcome
     modes, hq, kl = _modes_hq_kl(results)
-    print(f"{method} on {data}: {modes} modes, {hq} % HQ, mode KL {kl}, {wall:.0f} s", flush=True)
+    print(f"{key[0]} on {key[1]}: {modes} modes, {hq} % HQ, mode KL {kl}, {wall:.0f} s", flush=True)
     write(finished=False)
 
-  cells = [(method, data, cell_steps(table, data), _SEED.value, _SEEDS.value, workdir)
-           for method in methods for data in datasets]
-  if _JOBS.value == 1:
-    for cell in cells:
-      record(*cell[:2], run_cell(*cell))
-  else:
-    # Each process would otherwise take 75% of a GPU's memory at its start.
-    os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", f"{0.9 / _JOBS.value:.2f}")
-    with concurrent.futures.ProcessPoolExecutor(
-        _JOBS.value, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1) as pool:
-      futures = {pool.submit(run_cell, *cell): cell[:2] for cell in cells}
-      for future in concurrent.futures.as_completed(futures):
-        record(*futures[future], future.result())
+  run_cells([((method, data), run_cell,
+              (method, data, cell_steps(table, data), _SEED.value, num_seeds, workdir))
+             for method in methods for data in datasets], record)
   print(write(finished=True))
 
 

@@ -51,3 +51,19 @@ def test_scatter_plot_returns_the_picture_it_writes(tmp_path):
   picture = plots.scatter_2d(str(tmp_path / "scatter.png"), samples, means, "two modes")
   assert picture.shape == (500, 500, 3) and picture.dtype == np.uint8
   np.testing.assert_array_equal(np.asarray(PIL.Image.open(tmp_path / "scatter.png")), picture)
+
+
+def test_panels_stack_titled_pictures_left_aligned_on_the_widest(tmp_path):
+  # A 10x20 picture of value 50 over a 6x30 one of value 100: 30 px wide, each under a
+  # LABEL_HEIGHT-px title row, the narrow one padded with background on its right.
+  top = np.full((10, 20, 3), 50, np.uint8)
+  bottom = np.full((6, 30, 3), 100, np.uint8)
+  out = plots.panels(str(tmp_path / "panels.png"), [("a", top), ("b", bottom)])
+  label = plots.LABEL_HEIGHT
+  assert out.shape == (label + 10 + label + 6, 30, 3)
+  np.testing.assert_array_equal(np.asarray(PIL.Image.open(tmp_path / "panels.png")), out)
+  np.testing.assert_array_equal(out[label:label + 10, :20], 50)
+  assert np.all(out[label:label + 10, 20:] == 255)
+  np.testing.assert_array_equal(out[2 * label + 10:, :], 100)
+  # The titles are drawn (dark pixels) in their rows, nowhere over the pictures.
+  assert out[:label].min() < 128 and out[label + 10:2 * label + 10].min() < 128

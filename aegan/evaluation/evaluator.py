@@ -181,11 +181,14 @@ def summarise_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
   A metric can be undefined for a seed, NaN: `eval/confident_mode_kl` when no sample is
   confident, a mixture's `eval/mode_kl` when no sample is of high quality; averaging it in
   would make the mean NaN, and counting it as 0 would read as a perfect score. The mean is NaN
-  where no seed defines the metric, the std where fewer than two do."""
+  where no seed defines the metric, the std where fewer than two do. A per-seed metric may
+  end in _std (`eval/kid_subset_std`, the spread over KID's subsets) unless it is another
+  metric's summary name (`eval/x_std` beside `eval/x`): ValueError."""
   summary = {}
   for name in per_seed[0]:
-    if name.endswith(("_std", "_seeds")):  # A seed summary's own names: the two would clash.
-      raise ValueError(f"{name}: a per-seed metric may not end in _std or _seeds")
+    for suffix in ("_std", "_seeds"):  # A summary name of another metric: the two would clash.
+      if name.endswith(suffix) and name.removesuffix(suffix) in per_seed[0]:
+        raise ValueError(f"{name} is the summary name of the metric {name.removesuffix(suffix)}")
     values = np.array([metrics[name] for metrics in per_seed], np.float64)
     defined = values[np.isfinite(values)]
     summary[name] = float(np.mean(defined)) if len(defined) else float("nan")

@@ -106,3 +106,8 @@ def test_seed_summary_refuses_a_metric_named_like_its_own_spread():
   # KID's spread over subsets was once `eval/kid_std`, which the seed spread overwrote.
   with pytest.raises(ValueError, match="eval/kid_std"):
     summarise_seeds([{"eval/kid": 1.0, "eval/kid_std": 0.1}] * 2)
+  # A spread of its own with no metric it would summarise is a metric like any other.
+  summary = summarise_seeds([{"eval/kid": 1.0, "eval/kid_subset_std": 0.1},
+                             {"eval/kid": 3.0, "eval/kid_subset_std": 0.3}])
+  assert summary["eval/kid_subset_std"] == pytest.approx(0.2)
+  assert summary["eval/kid_subset_std_std"] == pytest.approx(0.2 / 2**0.5)  # |a - b| / √2
