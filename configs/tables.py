@@ -125,7 +125,7 @@ ALPHA_GAN = dict(
     protocol=alpha_gan_protocol,
     measures=(("IS (classifier)", "eval/inception_score", 1, 2),
               ("FID (classifier)", "eval/fid", 1, 2),
-              ("KID (classifier)", "eval/kid", 1, 4),
+              ("KID (classifier)", "eval/kid", 1, 0),
               ("IS (Inception)", "inception/inception_score", 1, 2),
               ("FID (Inception)", "inception/fid", 1, 1),
               ("KID (Inception)", "inception/kid", 1, 4),

@@ -8,7 +8,9 @@ import sys
 
 import ml_collections
 import numpy as np
+import PIL.Image
 
+from aegan import plots
 from aegan.data import make_dataset
 from aegan.evaluation.mixtures import mode_metrics
 
@@ -87,3 +89,115 @@ def test_a_row_without_configs_is_refused_before_training(tmp_path):
   assert result.returncode != 0
   assert "no config for configs/vae_ring.py" in result.stderr
   assert not (tmp_path / "gan_ring").exists()
+
+
+# The image tables (configs/tables.py, kind "images"): one cell each, a few iterations, with a
+# classifier trained for 50 iterations (its accuracy is what it is; the table reports it).
+def run_image_table(table: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+  return subprocess.run([sys.executable, TABLE, f"--table={table}", *args], cwd=REPO,
+                        env=dict(os.environ, JAX_NUM_CPU_DEVICES="1", **(env or {})),
+                        capture_output=True, text=True, timeout=600, check=False)
+
+
+def column_table(table: str, data: str) -> list[list[str]]:
+  """The rows (header first) of column `data`'s table in table.md."""
+  section = table.split(f"## {data}")[1].split("\n## ")[0]
+  return [[cell.strip() for cell in line.strip("|").split("|")] for line in section.splitlines()
+          if line.startswith("|") and not line.startswith("|---")]
+
+
+def test_veegan2_cell_is_the_mean_and_std_of_its_seeds_runs_beside_the_papers(tmp_path):
+  import json  # pylint: disable=import-outside-toplevel
+  args = ["--methods=veegan", "--datasets=stacked_mnist5k", "--seeds=2", "--budget=short",
+          "--steps=20", "--classifier_steps=50", f"--workdir={tmp_path}"]
+  result = run_image_table("veegan2", *args)
+  assert result.returncode == 0, result.stderr
+  table = (tmp_path / "table.md").read_text()
+  header, row = column_table(table, "stacked_mnist5k")
+  assert header == ["method", "modes (paper's stacked_mnist)", "KL (paper's stacked_mnist)",
+                    "confident modes", "IvOM", "wall s (all seeds)"]
+  seeds = [json.load(open(tmp_path / "veegan_stacked_mnist5k" / f"seed{i}" / "results.json"))
+           for i in range(2)]
+
+  def mean_std(name, digits):
+    a, b = (seed[name] for seed in seeds)
+    return f"{(a + b) / 2:.{digits}f} ± {abs(a - b) / 2**0.5:.{digits}f}"
+
+  assert row[:5] == ["veegan", mean_std("eval/modes", 1) + " (150)",
+                     mean_std("eval/mode_kl", 2) + " (2.95)", mean_std("eval/confident_modes", 1),
+                     mean_std("eval/ivom", 4)]
+  # Each seed is its own run of the row's config at the short budget's width, with the table's
+  # protocol: the classifier the table trained first counts the modes, IvOM at the end.
+  config = json.load(open(tmp_path / "veegan_stacked_mnist5k" / "seed1" / "config.json"))
+  assert config["seed"] == 1 and config["train"]["num_seeds"] == 1
+  assert config["train"]["steps"] == 20 and config["model"]["generator"]["width"] == 16
+  assert config["eval"]["classifier"]["workdir"] == str(tmp_path / "classifier_mnist5k")
+  assert config["eval"]["ivom"]["final_only"]
+  classifier = json.load(open(tmp_path / "classifier_mnist5k" / "results.json"))
+  assert (f"classifier classifier_mnist5k: {100 * classifier['eval/accuracy']:.1f}% test "
+          "accuracy after 50 iterations") in table
+  # The column's figure: the first seed's 32 samples (2 rows of 16 tiles, 28 px upscaled 3x)
+  # under a title, then its real/reconstruction pairs.
+  figure = np.asarray(PIL.Image.open(tmp_path / "stacked_mnist5k.png"))
+  samples = plots.grid(np.load(tmp_path / "veegan_stacked_mnist5k" / "seed0" / "samples" /
+                               "final.npz")["x"][:32], columns=16)
+  np.testing.assert_array_equal(figure[plots.LABEL_HEIGHT:plots.LABEL_HEIGHT + samples.shape[0]],
+                                samples)
+  assert figure.shape[0] > 2 * plots.LABEL_HEIGHT + samples.shape[0]  # The pairs below.
+  # Run again, the table is read back from the finished runs: the same rows, wall times too.
+  again = run_image_table("veegan2", *args)
+  assert again.returncode == 0, again.stderr
+  assert column_table((tmp_path / "table.md").read_text(), "stacked_mnist5k") == [header, row]
+
+
+def test_alpha_gan_cell_has_the_battery_and_the_real_datas_reference(tmp_path):
+  import json  # pylint: disable=import-outside-toplevel
+  result = run_image_table("alpha_gan", "--methods=alpha_gan", "--datasets=color_mnist5k",
+                           "--seeds=1", "--budget=short", "--steps=20", "--classifier_steps=50",
+                           f"--workdir={tmp_path}")
+  assert result.returncode == 0, result.stderr
+  table = (tmp_path / "table.md").read_text()
+  header, row = column_table(table, "color_mnist5k")
+  # Without --inception_weights the FID Inception's columns are not shown.
+  assert header == ["method", "IS (classifier)", "FID (classifier)", "KID (classifier)",
+                    "MS-SSIM", "critic", "recon L1", "wall s (all seeds)"]
+  results = json.load(open(tmp_path / "alpha_gan_color_mnist5k" / "seed0" / "results.json"))
+  assert row[:7] == ["alpha_gan", f"{results['eval/inception_score']:.2f}",
+                     f"{results['eval/fid']:.2f}", f"{results['eval/kid']:.0f}",
+                     f"{results['eval/ms_ssim']:.3f}", f"{results['eval/critic_distance']:.3f}",
+                     f"{results['eval/recon_l1']:.3f}"]
+  assert (f"MS-SSIM of real pairs {results['eval/ms_ssim_real']:.3f}; IS (classifier) of real "
+          f"data {results['eval/inception_score_real']:.2f}") in table
+  config = json.load(open(tmp_path / "alpha_gan_color_mnist5k" / "seed0" / "config.json"))
+  assert config["eval"]["features"]["network"] == "classifier"
+  assert config["eval"]["features"]["workdir"] == str(tmp_path / "classifier_mnist5k_color_mnist5k")
+  assert config["eval"]["critic"]["num_test"] == 1_000 and config["eval"]["num_samples"] == 5_000
+
+
+def test_image_table_skips_a_column_whose_data_is_missing_with_one_line(tmp_path):
+  result = run_image_table("veegan2", "--datasets=cifar10", f"--workdir={tmp_path / 'table'}",
+                           env={"TFDS_DATA_DIR": str(tmp_path / "empty")})
+  assert result.returncode == 0, result.stderr
+  skipped = [line for line in result.stdout.splitlines() if line.startswith("cifar10: skipped")]
+  assert len(skipped) == 1 and "tfds build cifar10" in skipped[0]
+  assert sorted(os.listdir(tmp_path / "table")) == ["table.md"]  # Nothing trained.
+  assert "skipped: cifar10 is not prepared" in (tmp_path / "table" / "table.md").read_text()
+
+
+def test_image_table_bad_input_is_one_line_and_writes_nothing(tmp_path):
+  junk = tmp_path / "weights.pth"
+  junk.write_bytes(b"not a torch file")
+  cases = {("--table=veegan3",): "--table=veegan3: unknown",
+           ("--table=veegan2", "--methods=gan"): "--methods: gan not a row of veegan2",
+           ("--table=alpha_gan", "--datasets=ring"): "--datasets: ring not a column of alpha_gan",
+           ("--table=veegan2", "--budget=long"): "--budget=long",
+           ("--table=alpha_gan", f"--inception_weights={junk}"): "--inception_weights:",
+           ("--table=veegan1", f"--inception_weights={junk}"): "has no image columns"}
+  for args, message in cases.items():
+    workdir = tmp_path / "table"
+    result = subprocess.run([sys.executable, TABLE, *args, f"--workdir={workdir}"], cwd=REPO,
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 2, (args, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and message in lines[0], (args, result.stderr)
+    assert not workdir.exists(), args
