@@ -153,9 +153,7 @@ def run_cell(method: str, data: str, steps: int | None, seed: int, num_seeds: in
     config.eval.every = config.checkpoint.every = steps
   start = time.perf_counter()
   results = train.train_and_evaluate(config, os.path.join(workdir, f"{method}_{data}"))
-  device = jax.devices()[0]
-  return (results, time.perf_counter() - start, config.train.steps,
-          f"{jax.device_count()} {device.platform} device(s) ({device.device_kind})")
+  return results, time.perf_counter() - start, config.train.steps, _devices()
 
 
 def classifier_name(spec: str) -> str:
@@ -164,13 +162,18 @@ def classifier_name(spec: str) -> str:
   return module + (f"_{argument}" if argument else "")
 
 
+def classifier_config(spec: str) -> ml_collections.ConfigDict:
+  """The config of classifier `spec`, module[:argument]: configs/<module>.py's get_config(argument)."""
+  module, _, argument = spec.partition(":")
+  return importlib.import_module(f"configs.{module}").get_config(*[argument] if argument else [])
+
+
 def run_classifier(spec: str, steps: int | None, workdir: str) -> tuple[dict, float, int, str]:
   """Trains the classifier config `spec` (module[:argument]; `steps` iterations, None: its own)
   into `workdir/<classifier_name(spec)>` (a finished one is kept): (results, wall s, iterations,
   devices)."""
   logging.set_verbosity(logging.WARNING)
-  module, _, argument = spec.partition(":")
-  config = importlib.import_module(f"configs.{module}").get_config(*[argument] if argument else [])
+  config = classifier_config(spec)
   if steps:
     config.train.steps = config.eval.every = config.checkpoint.every = steps
   start = time.perf_counter()
@@ -179,6 +182,7 @@ def run_classifier(spec: str, steps: int | None, workdir: str) -> tuple[dict, fl
 
 
 def _devices() -> str:
+  """The devices a cell ran on, for table.md."""
   device = jax.devices()[0]
   return f"{jax.device_count()} {device.platform} device(s) ({device.device_kind})"
 
@@ -235,9 +239,7 @@ def column_missing(table_name: str, data: str) -> str | None:
   table = TABLES[table_name]
   configs = [image_config(table_name, table["methods"][0], data, None, None, 0, None)]
   if data in table["classifiers"]:
-    module, _, argument = table["classifiers"][data].partition(":")
-    configs.append(importlib.import_module(f"configs.{module}").get_config(
-        *[argument] if argument else []))
+    configs.append(classifier_config(table["classifiers"][data]))
   try:
     for config in configs:
       make_dataset(config.data).arrays("test")
