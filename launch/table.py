@@ -215,13 +215,16 @@ def run_image_seed(table_name: str, method: str, data: str, budget: dict | None,
   config = image_config(table_name, method, data, budget, steps, seed, classifier_workdir)
   run = os.path.join(workdir, f"{method}_{data}", f"seed{seed}")
   timing = os.path.join(run, "table_seconds.json")  # A finished seed's wall time, kept for
-  start = time.perf_counter()                         # the table when it is resumed.
+  finished = os.path.exists(timing)                   # the table when it is resumed.
+  start = time.perf_counter()
   results = dict(train.train_and_evaluate(config, run))
-  if os.path.exists(timing):
+  if finished:
     with open(timing) as f:
-      start -= json.load(f)["train_and_evaluate"] - (time.perf_counter() - start)
+      seconds = json.load(f)["train_and_evaluate"]
   else:
-    writers.write_json(timing, {"train_and_evaluate": time.perf_counter() - start})
+    seconds = time.perf_counter() - start
+    writers.write_json(timing, {"train_and_evaluate": seconds})
+  start = time.perf_counter()  # The FID Inception's scoring, added to the seed's time.
   if inception_weights:
     scored = score.score(argparse.Namespace(
         samples=os.path.join(run, "samples", "final.npz"), data=None, run=run,
@@ -230,7 +233,7 @@ def run_image_seed(table_name: str, method: str, data: str, budget: dict | None,
     results.update({f"inception/{name.removeprefix('eval/')}": value
                     for name, value in scored.items()
                     if name.startswith("eval/") and isinstance(value, (int, float))})
-  return results, time.perf_counter() - start, config.train.steps, _devices()
+  return results, seconds + time.perf_counter() - start, config.train.steps, _devices()
 
 
 def column_missing(table_name: str, data: str) -> str | None:
@@ -268,9 +271,10 @@ def _paper(table: dict, method: str, data: str) -> dict:
   return table["paper"].get(method, {}).get(table.get("paper_as", {}).get(data, data), {})
 
 
-def _image_cell(table: dict, data: str, method: str, results: dict, wall: float) -> list[str]:
+def _image_cell(table: dict, measures: list[tuple], data: str, method: str, results: dict,
+                wall: float) -> list[str]:
   cells = [method]
-  for _, metric, scale, digits in table["measures"]:
+  for _, metric, scale, digits in measures:
     paper = _paper(table, method, data).get(metric)
     value = _mean_std(results, metric, scale, digits) if metric in results else "-"
     cells.append(f"{value} ({paper})" if paper else value)
@@ -304,11 +308,10 @@ def image_table_text(table_name: str, datasets: list[str], methods: list[str], s
         measure in _paper(table, method, data) for method in methods) else "")
         for name, measure, _, _ in shown] + ["wall s (all seeds)"]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    narrowed = dict(table, measures=shown)
     for method in methods:
       if method in rows:
         results, wall, _, _ = rows[method]
-        lines.append("| " + " | ".join(_image_cell(narrowed, data, method, results, wall)) + " |")
+        lines.append("| " + " | ".join(_image_cell(table, shown, data, method, results, wall)) + " |")
       else:
         lines.append("| " + " | ".join([method] + ["…"] * (len(header) - 1)) + " |")
     references = [f"{name} {np.mean(values):.{digits}f}" for name, metric, digits in
