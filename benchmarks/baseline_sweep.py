@@ -32,8 +32,9 @@ from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
 from aegan import train, writers  # pylint: disable=wrong-import-position
 from aegan.data import make_dataset  # pylint: disable=wrong-import-position
+from aegan.evaluation.evaluator import mean_std_text  # pylint: disable=wrong-import-position
 from aegan.evaluation.mixtures import high_quality_counts  # pylint: disable=wrong-import-position
-from benchmarks.mixture_cells import cell_config, mean_std, seeds_covering  # pylint: disable=wrong-import-position
+from benchmarks.mixture_cells import cell_config, seeds_covering  # pylint: disable=wrong-import-position
 
 DISCRIMINATOR_RATES = (1e-2, 1e-3, 1e-4)
 SCHEDULES = ("cosine", "constant")
@@ -107,9 +108,9 @@ def main(argv: list[str]) -> None:
     kept = kept_setting(outcomes)
     for (rate, schedule), results in outcomes.items():
       rows.append(
-          f"| {method} | {rate:g} | {schedule} | {mean_std(results, 'held_modes')} | "
-          f"{mean_std(results, 'eval/modes')} | "
-          f"{mean_std(results, 'eval/hq_fraction', 100)} | {mean_std(results, 'eval/mode_kl', digits=2)} | "
+          f"| {method} | {rate:g} | {schedule} | {mean_std_text(results, 'held_modes')} | "
+          f"{mean_std_text(results, 'eval/modes')} | "
+          f"{mean_std_text(results, 'eval/hq_fraction', 100)} | {mean_std_text(results, 'eval/mode_kl', digits=2)} | "
           f"{seeds_covering(results, 8, _SEEDS.value)} / {_SEEDS.value} | "
           f"{'**kept**' if (rate, schedule) == kept else ''} |")
   text = "\n".join(rows) + (

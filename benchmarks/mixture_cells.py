@@ -5,7 +5,6 @@ and a few overrides, and the cell's summary (mean ± sample std over seeds, seed
 
 import ast
 import importlib
-import math
 
 import ml_collections
 
@@ -59,9 +58,3 @@ def seeds_covering(results: dict, num_modes: int, num_seeds: int) -> int:
   """How many seeds capture all `num_modes` modes with mode KL ≤ KL_COVERED."""
   return sum(results[f"eval/seed{i}/modes"] == num_modes
              and results[f"eval/seed{i}/mode_kl"] <= KL_COVERED for i in range(num_seeds))
-
-
-def mean_std(results: dict, name: str, scale: float = 1.0, digits: int = 1) -> str:
-  """`name`'s mean ± sample std (ddof 1) over the seeds that define it, times `scale`."""
-  mean, std = results.get(name, math.nan), results.get(name + "_std", math.nan)
-  return f"{scale * mean:.{digits}f} ± {scale * std:.{digits}f}"

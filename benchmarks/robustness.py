@@ -27,8 +27,9 @@ from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
 from aegan import train, writers  # pylint: disable=wrong-import-position
 from aegan.data import make_dataset  # pylint: disable=wrong-import-position
+from aegan.evaluation.evaluator import mean_std_text  # pylint: disable=wrong-import-position
 from benchmarks.mixture_cells import (  # pylint: disable=wrong-import-position
-    GEOMETRIES, KL_COVERED, cell_config, mean_std, seeds_covering)
+    GEOMETRIES, KL_COVERED, cell_config, seeds_covering)
 
 _METHODS = flags.DEFINE_list("methods", ["gan", "ali", "unrolled_gan", "veegan"],
                              "Methods (configs/<method>_ring.py and _grid.py).")
@@ -58,8 +59,8 @@ def main(argv: list[str]) -> None:
       results = train.train_and_evaluate(config, os.path.join(_WORKDIR.value, f"{method}_{geometry}"))
       wall = time.perf_counter() - cell_start
       rows.append(
-          f"| {method} | {geometry} | {mean_std(results, 'eval/modes')} / {num_modes} | "
-          f"{mean_std(results, 'eval/hq_fraction', 100)} | {mean_std(results, 'eval/mode_kl', digits=2)} | "
+          f"| {method} | {geometry} | {mean_std_text(results, 'eval/modes')} / {num_modes} | "
+          f"{mean_std_text(results, 'eval/hq_fraction', 100)} | {mean_std_text(results, 'eval/mode_kl', digits=2)} | "
           f"{seeds_covering(results, num_modes, _SEEDS.value)} / {_SEEDS.value} | {wall:.0f} |")
       print(rows[-1], flush=True)
   budget = f"{_STEPS.value:,}" if _STEPS.value else "the configs' own"

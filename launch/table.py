@@ -74,7 +74,7 @@ from absl import app, flags, logging  # pylint: disable=wrong-import-position
 from aegan import compilation_cache, plots, train, writers  # pylint: disable=wrong-import-position
 from aegan.data import DatasetNotFoundError, make_dataset  # pylint: disable=wrong-import-position
 from aegan.evaluation import inception  # pylint: disable=wrong-import-position
-from aegan.evaluation.evaluator import summarise_seeds  # pylint: disable=wrong-import-position
+from aegan.evaluation.evaluator import mean_std_text, summarise_seeds  # pylint: disable=wrong-import-position
 from aegan.evaluation.torch_files import WeightsFileError  # pylint: disable=wrong-import-position
 from configs import common  # pylint: disable=wrong-import-position
 from configs.tables import TABLES  # pylint: disable=wrong-import-position
@@ -108,19 +108,11 @@ def _fail(message: str) -> None:
   sys.exit(2)
 
 
-def _mean_std(results: dict, name: str, scale: float = 1.0, digits: int = 1) -> str:
-  """`name`'s mean over the seeds ± their sample standard deviation (ddof 1; aegan/evaluation/
-  seeds.py), both times `scale`, with `digits` decimals; the value alone for a single seed."""
-  if name + "_std" not in results:
-    return f"{scale * results[name]:.{digits}f}"
-  return f"{scale * results[name]:.{digits}f} ± {scale * results[name + '_std']:.{digits}f}"
-
-
 def _modes_hq_kl(results: dict) -> tuple[str, str, str]:
   """A cell's modes, % high-quality samples and mode KL (NaN where no seed had a high-quality
   sample), each as mean ± sample std over its seeds."""
-  return (_mean_std(results, "eval/modes"), _mean_std(results, "eval/hq_fraction", 100),
-          _mean_std(results, "eval/mode_kl", digits=2))
+  return (mean_std_text(results, "eval/modes"), mean_std_text(results, "eval/hq_fraction", 100),
+          mean_std_text(results, "eval/mode_kl", digits=2))
 
 
 def recipe(method: str, data: str) -> str:
@@ -276,7 +268,7 @@ def _image_cell(table: dict, measures: list[tuple], data: str, method: str, resu
   cells = [method]
   for _, metric, scale, digits in measures:
     paper = _paper(table, method, data).get(metric)
-    value = _mean_std(results, metric, scale, digits) if metric in results else "-"
+    value = mean_std_text(results, metric, scale, digits) if metric in results else "-"
     cells.append(f"{value} ({paper})" if paper else value)
   return cells + [f"{wall:.0f}"]
 

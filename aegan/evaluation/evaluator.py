@@ -198,6 +198,16 @@ def summarise_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
   return summary
 
 
+def mean_std_text(summary: dict[str, float], name: str, scale: float = 1.0, digits: int = 1) -> str:
+  """`name`'s mean ± sample std from a summary of seeds (summarise_seeds), both times `scale`,
+  with `digits` decimals: "7.3 ± 0.6"; the value alone where the summary has no spread (one
+  seed), "nan" where it lacks the metric."""
+  mean = scale * summary.get(name, float("nan"))
+  if name + "_std" not in summary:
+    return f"{mean:.{digits}f}"
+  return f"{mean:.{digits}f} ± {scale * summary[name + '_std']:.{digits}f}"
+
+
 def seed_metric_name(name: str, seed: int) -> str:
   """`eval/<metric>` of one seed of a several-seed run: `eval/seed<seed>/<metric>`."""
   return f"eval/seed{seed}/{name.removeprefix('eval/')}"

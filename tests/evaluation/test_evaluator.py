@@ -10,7 +10,8 @@ import pytest
 
 from aegan import train
 from aegan.data.images import quantise
-from aegan.evaluation.evaluator import Evaluator, make_evaluation_draws, summarise_seeds
+from aegan.evaluation.evaluator import (Evaluator, make_evaluation_draws, mean_std_text,
+                                        summarise_seeds)
 from aegan.evaluation.ms_ssim import ms_ssim
 from aegan.methods import Networks
 from aegan.parallel import data_mesh, replicate
@@ -111,3 +112,11 @@ def test_seed_summary_refuses_a_metric_named_like_its_own_spread():
                              {"eval/kid": 3.0, "eval/kid_subset_std": 0.3}])
   assert summary["eval/kid_subset_std"] == pytest.approx(0.2)
   assert summary["eval/kid_subset_std_std"] == pytest.approx(0.2 / 2**0.5)  # |a - b| / √2
+
+
+def test_mean_std_text_reads_a_seed_summary():
+  summary = summarise_seeds([{"eval/hq_fraction": 0.25}, {"eval/hq_fraction": 0.35}])
+  # mean 0.30, sample std |0.25 - 0.35| / √2 = 0.0707..., shown as percentages.
+  assert mean_std_text(summary, "eval/hq_fraction", 100) == "30.0 ± 7.1"
+  assert mean_std_text({"eval/modes": 8.0}, "eval/modes") == "8.0"  # One seed: no spread.
+  assert mean_std_text({}, "eval/modes", digits=2) == "nan"
