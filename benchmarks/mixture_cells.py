@@ -1,6 +1,7 @@
 """The cells of the mixture benchmarks (benchmarks/robustness.py, benchmarks/baseline_sweep.py):
 a family of 2-D mixture geometries, a method's shipped config with only the data fields changed
-and a few overrides, and the cell's summary (mean ± sample std over seeds, seeds covering).
+and a few overrides, and how many of a cell's seeds cover the geometry (the cell's mean ± sample
+std: aegan/evaluation/evaluator.mean_std_text).
 """
 
 import ast
