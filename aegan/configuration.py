@@ -1,7 +1,8 @@
 """Checks a config before anything is compiled, and compares it with a workdir's.
 
-Every problem raises `ConfigError` with one line a user can act on; `launch/main.py` prints it
-to stderr and exits non-zero.
+Every problem raises `ConfigError` (aegan/config_checks.py) with one line a user can act on;
+`launch/main.py` prints it to stderr and exits non-zero. What only one method reads is checked by
+that method's own `validate` (aegan/methods/), called from here.
 """
 
 import json
@@ -11,9 +12,8 @@ from typing import Any
 
 import ml_collections
 
-from aegan import data, losses, methods, models, nonfinite
-from aegan.methods.veegan import RECONSTRUCTIONS
-from aegan.methods.wgan_gp import critic_has_batch_norm
+from aegan import data, methods, models, nonfinite
+from aegan.config_checks import ConfigError, positive_int, require
 from aegan.models.conv import DOWNSAMPLING, UPSAMPLING
 from aegan.models.mlp import ACTIVATIONS
 from aegan.optimizers import OPTIMIZERS, SCHEDULES
@@ -26,133 +26,76 @@ RESUMABLE_CHANGES = ("train.steps", "train.log_every", "train.steps_per_call", "
                      "eval", "checkpoint")
 
 
-class ConfigError(ValueError):
-  """A config that cannot be run, with a one-line explanation."""
-
-
-def _require(condition: bool, message: str) -> None:
-  if not condition:
-    raise ConfigError(message)
-
-
-def _positive_int(config: ml_collections.ConfigDict, path: str) -> int:
-  value = config
-  for part in path.split("."):
-    value = value[part]
-  _require(isinstance(value, int) and not isinstance(value, bool) and value > 0,
-           f"config.{path} must be a positive integer, got {value!r}")
-  return value
-
-
 def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
   """Raises ConfigError unless `config` can be trained on `num_devices` devices."""
-  _require(config.method in methods.METHODS,
+  require(config.method in methods.METHODS,
            f"unknown method {config.method!r}; choose one of {sorted(methods.METHODS)}")
-  _require(config.data.name in data.DATASETS,
+  require(config.data.name in data.DATASETS,
            f"unknown dataset {config.data.name!r}; choose one of {sorted(data.DATASETS)}")
   for name in ("train.steps", "train.batch_size", "train.steps_per_call", "train.log_every",
                "eval.every", "eval.num_samples", "checkpoint.every", "checkpoint.keep"):
-    _positive_int(config, name)
+    positive_int(config, name)
   train = config.train
-  _require(train.batch_size % num_devices == 0,
+  require(train.batch_size % num_devices == 0,
            f"config.train.batch_size={train.batch_size} is not divisible by the {num_devices} devices")
   for name in ("steps", "log_every"):
-    _require(train[name] % train.steps_per_call == 0,
+    require(train[name] % train.steps_per_call == 0,
              f"config.train.{name}={train[name]} is not a multiple of "
              f"config.train.steps_per_call={train.steps_per_call}")
   for name in ("eval.every", "checkpoint.every"):
     section, field = name.split(".")
-    _require(config[section][field] % train.steps_per_call == 0,
+    require(config[section][field] % train.steps_per_call == 0,
              f"config.{name}={config[section][field]} is not a multiple of "
              f"config.train.steps_per_call={train.steps_per_call}")
   if "num_seeds" in train:
-    _positive_int(config, "train.num_seeds")
-    _require(train.num_seeds == 1 or train.get("data_placement", "device") == "device",
+    positive_int(config, "train.num_seeds")
+    require(train.num_seeds == 1 or train.get("data_placement", "device") == "device",
              "config.train.num_seeds > 1 needs config.train.data_placement=device (each seed "
              "draws its own batches on device; streamed records would be shared)")
-  _require(train.get("nonfinite", "stop") in nonfinite.MODES,
+  require(train.get("nonfinite", "stop") in nonfinite.MODES,
            f"unknown config.train.nonfinite {train.get('nonfinite')!r}; choose one of {list(nonfinite.MODES)}")
-  _require(train.get("data_placement", "device") in DATA_PLACEMENTS,
+  require(train.get("data_placement", "device") in DATA_PLACEMENTS,
            f"unknown config.train.data_placement {train.get('data_placement')!r}; "
            f"choose one of {list(DATA_PLACEMENTS)}")
-  # WGAN-GP's generator loss is -E[f(G(z))], AGE has no discriminator, the classifier no
-  # generator: none has an adversarial form.
-  if config.method not in ("wgan_gp", "age", "classifier"):
-    _require(config.loss.get("adversarial_form") in losses.ADVERSARIAL_FORMS,
-             f"unknown config.loss.adversarial_form {config.loss.get('adversarial_form')!r}; "
-             f"choose one of {list(losses.ADVERSARIAL_FORMS)}")
-  if "reconstruction" in config.loss:
-    _require(config.loss.reconstruction in RECONSTRUCTIONS,
-             f"unknown config.loss.reconstruction {config.loss.reconstruction!r}; "
-             f"choose one of {list(RECONSTRUCTIONS)}")
   for network, optimizer in config.optimizer.items():
-    _require(optimizer.name in OPTIMIZERS,
+    require(optimizer.name in OPTIMIZERS,
              f"unknown optimizer {optimizer.name!r} for {network}; choose one of {sorted(OPTIMIZERS)}")
-    _require(optimizer.learning_rate > 0,
+    require(optimizer.learning_rate > 0,
              f"config.optimizer.{network}.learning_rate must be positive, got {optimizer.learning_rate}")
     schedule = optimizer.get("schedule", "constant")
-    _require(schedule in SCHEDULES,
+    require(schedule in SCHEDULES,
              f"unknown schedule {schedule!r} for {network}; choose one of {list(SCHEDULES)}")
-    _require("decay_steps" not in optimizer,
+    require("decay_steps" not in optimizer,
              f"config.optimizer.{network}.decay_steps is not a field: a schedule decays over "
              "the run's config.train.steps iterations (aegan/optimizers.py)")
-  _require(config.eval.num_samples % num_devices == 0,
+  require(config.eval.num_samples % num_devices == 0,
            f"config.eval.num_samples={config.eval.num_samples} is not divisible by the "
            f"{num_devices} devices")
   dtype = config.model.get("compute_dtype", "float32")
-  _require(dtype in models.COMPUTE_DTYPES,
+  require(dtype in models.COMPUTE_DTYPES,
            f"unknown config.model.compute_dtype {dtype!r}; choose one of {list(models.COMPUTE_DTYPES)}")
   for network, network_config in config.model.items():
     if isinstance(network_config, ml_collections.ConfigDict):
       _validate_network(network, network_config)
-  if config.method == "alpha_gan":
-    _positive_int(config, "loss.generator_updates")
-    _require(config.loss.reconstruction_weight >= 0,
-             f"config.loss.reconstruction_weight must be >= 0, got {config.loss.reconstruction_weight}")
-  if config.method == "age":
-    _validate_age(config)
-  if config.method in ("veegan", "gan", "ali", "bigan") and "discriminator_updates" in config.loss:
-    _positive_int(config, "loss.discriminator_updates")
-  if config.method == "wgan_gp":
-    _validate_wgan_gp(config)
-  if config.method == "unrolled_gan":
-    _validate_unrolled_gan(config)
-  if config.method == "classifier":
-    _positive_int(config, "model.num_classes")
-    _require(config.loss.input_noise_std >= 0,
-             f"config.loss.input_noise_std must be >= 0, got {config.loss.input_noise_std}")
-
-
-def _validate_wgan_gp(config: ml_collections.ConfigDict) -> None:
-  _positive_int(config, "loss.critic_updates")
-  _require(config.loss.gradient_penalty >= 0,
-           f"config.loss.gradient_penalty must be >= 0, got {config.loss.gradient_penalty}")
-  _require(not critic_has_batch_norm(config),
-           "WGAN-GP's critic must not use BatchNorm: set config.model.discriminator.batch_norm=False")
-
-
-def _validate_unrolled_gan(config: ml_collections.ConfigDict) -> None:
-  steps = config.loss.unrolling_steps
-  _require(isinstance(steps, int) and not isinstance(steps, bool) and steps >= 0,
-           f"config.loss.unrolling_steps must be a non-negative integer, got {steps!r}")
+  methods.METHODS[config.method].validate(config)  # The fields only this method reads.
 
 
 def _validate_network(network: str, network_config: ml_collections.ConfigDict) -> None:
   kind = network_config.get("kind", "mlp")
   for field, value in network_config.items():  # hidden, z_hidden, head_hidden: layer widths.
     if field.endswith("hidden"):  # An override `hidden=wide` parses as ('wide',).
-      _require(isinstance(value, (tuple, list)) and all(
+      require(isinstance(value, (tuple, list)) and all(
           isinstance(width, int) and not isinstance(width, bool) and width > 0 for width in value),
                f"config.model.{network}.{field} must be a tuple of positive integers, got {value!r}")
-  _require(kind in models.KINDS,
+  require(kind in models.KINDS,
            f"unknown kind {kind!r} for config.model.{network}; choose one of {list(models.KINDS)}")
   if "activation" in network_config:
-    _require(network_config.activation in ACTIVATIONS,
+    require(network_config.activation in ACTIVATIONS,
              f"unknown activation {network_config.activation!r} for {network}; "
              f"choose one of {sorted(ACTIVATIONS)}")
   for field, table in (("upsample", UPSAMPLING), ("downsample", DOWNSAMPLING)):
     if field in network_config:
-      _require(network_config[field] in table,
+      require(network_config[field] in table,
                f"unknown config.model.{network}.{field} {network_config[field]!r}; "
                f"choose one of {sorted(table)}")
 
@@ -251,11 +194,3 @@ def check_workdir(workdir: str) -> None:
   if not os.access(existing, os.W_OK | os.X_OK):
     raise ConfigError(f"the workdir {workdir} is not writable: {existing} does not let this "
                       "user write; use another --workdir")
-
-
-def _validate_age(config: ml_collections.ConfigDict) -> None:
-  _positive_int(config, "loss.generator_updates")
-  for name in ("reconstruction_weight", "latent_reconstruction_weight"):
-    _require(config.loss[name] >= 0, f"config.loss.{name} must be >= 0, got {config.loss[name]}")
-  latent_dim = config.model.latent_dim
-  _require(latent_dim >= 2, f"config.model.latent_dim must be >= 2 for AGE's unit-sphere codes, got {latent_dim}")

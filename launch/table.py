@@ -71,7 +71,7 @@ import numpy as np  # pylint: disable=wrong-import-position
 import PIL.Image  # pylint: disable=wrong-import-position
 from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
-from aegan import compilation_cache, plots, train, writers  # pylint: disable=wrong-import-position
+from aegan import compilation_cache, methods, plots, train, writers  # pylint: disable=wrong-import-position
 from aegan.data import DatasetNotFoundError, make_dataset  # pylint: disable=wrong-import-position
 from aegan.evaluation import inception  # pylint: disable=wrong-import-position
 from aegan.evaluation.evaluator import mean_std_text, summarise_seeds  # pylint: disable=wrong-import-position
@@ -116,11 +116,9 @@ def _modes_hq_kl(results: dict) -> tuple[str, str, str]:
 
 
 def recipe(method: str, data: str) -> str:
-  """The tuned setting of a row's config (benchmarks/baseline_sweep.py chose it): the
-  discriminator's learning rate and whether the rates decay."""
-  optimizer = importlib.import_module(f"configs.{method}_{data}").get_config().optimizer
-  schedules = sorted({network.schedule for network in optimizer.values()})
-  return f"D {optimizer.discriminator.learning_rate:g}, {'/'.join(schedules)}"
+  """The tuned setting of a row's config (benchmarks/baseline_sweep.py chose it), as the method
+  describes it (aegan/methods/: e.g. the discriminator's learning rate and the schedules)."""
+  return methods.recipe(importlib.import_module(f"configs.{method}_{data}").get_config())
 
 
 def cell_steps(table: dict, data: str) -> int | None:

@@ -34,7 +34,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from aegan import losses, models
+from aegan import config_checks, losses, models
 from aegan.methods.base import Batch, Method, Networks, Phase
 from aegan.parallel import data_axis_if_mapped, mean_over_devices
 
@@ -99,3 +99,20 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
       generate=generate,
       reconstruct=reconstruct,
   )
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """Raises config_checks.ConfigError unless AGE can train `config`: a positive number of
+  generator updates, weights λ, μ >= 0 and codes of at least 2 dimensions (a unit sphere)."""
+  config_checks.positive_int(config, "loss.generator_updates")
+  config_checks.non_negative(config, "loss.reconstruction_weight")
+  config_checks.non_negative(config, "loss.latent_reconstruction_weight")
+  latent_dim = config.model.latent_dim
+  config_checks.require(latent_dim >= 2, "config.model.latent_dim must be >= 2 for AGE's "
+                        f"unit-sphere codes, got {latent_dim}")
+
+
+def recipe(config: ml_collections.ConfigDict) -> str:
+  """The setting a table shows for the row: AGE has no discriminator; its two players' rates
+  (the encoder plays the adversary) and the schedules."""
+  return config_checks.rates_recipe(config, "encoder", "generator")

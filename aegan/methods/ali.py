@@ -33,7 +33,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from aegan import losses, models
+from aegan import config_checks, losses, models
 from aegan.methods.base import Batch, Method, Networks, Phase
 
 
@@ -122,3 +122,15 @@ def _make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...],
       generate=generate,
       reconstruct=reconstruct,
   )
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """Raises config_checks.ConfigError unless ALI/BiGAN can train `config`: a known adversarial
+  form and a positive number of discriminator updates."""
+  config_checks.adversarial_form(config)
+  config_checks.discriminator_updates(config)
+
+
+def recipe(config: ml_collections.ConfigDict) -> str:
+  """The setting a table shows for the row: the joint discriminator's rate and the schedules."""
+  return config_checks.rates_recipe(config, "discriminator")

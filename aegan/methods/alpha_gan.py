@@ -37,7 +37,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from aegan import losses, models
+from aegan import config_checks, losses, models
 from aegan.methods.base import Batch, Method, Networks, Phase
 
 
@@ -117,3 +117,16 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
                       repeat=loss_config.generator_updates))
   return Method(networks=networks, example_inputs=example_inputs, phases=tuple(phases),
                 sample_noise=sample_noise, generate=generate, reconstruct=reconstruct)
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """Raises config_checks.ConfigError unless α-GAN can train `config`: a known adversarial
+  form, a positive number of generator/encoder updates and λ >= 0."""
+  config_checks.adversarial_form(config)
+  config_checks.positive_int(config, "loss.generator_updates")
+  config_checks.non_negative(config, "loss.reconstruction_weight")
+
+
+def recipe(config: ml_collections.ConfigDict) -> str:
+  """The setting a table shows for the row: the data discriminator's rate and the schedules."""
+  return config_checks.rates_recipe(config, "discriminator")

@@ -106,6 +106,23 @@ class Method:
   labelled: bool = False
 
 
+@dataclasses.dataclass(frozen=True)
+class Registered:
+  """What the registry (aegan/methods/__init__.py) holds for a method name: how to build the
+  method, how to check a config for it, and how a table describes its setting.
+
+  Attributes:
+    make: (config, example shape) -> Method.
+    validate: config -> None; raises aegan.config_checks.ConfigError with one line for a config
+      the method cannot train (the fields only this method reads).
+    recipe: config -> the short description of its tuned setting a table's recipe column shows.
+  """
+
+  make: Callable[[Any, tuple[int, ...]], Method]
+  validate: Callable[[Any], None]
+  recipe: Callable[[Any], str]
+
+
 def init_variables(method: Method, key: jax.Array) -> tuple[dict[str, Any], dict[str, Any]]:
   """Initialises every network from its own key: ({name: params}, {name: batch_stats}); a
   network without BatchNorm has empty batch_stats."""

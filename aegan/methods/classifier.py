@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from aegan import losses, models
+from aegan import config_checks, losses, models
 from aegan.methods.base import Batch, Method, Networks, Phase
 
 
@@ -42,3 +42,14 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
       generate=None,
       labelled=True,
   )
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """Raises config_checks.ConfigError unless the classifier can train `config`."""
+  config_checks.positive_int(config, "model.num_classes")
+  config_checks.non_negative(config, "loss.input_noise_std")
+
+
+def recipe(config: ml_collections.ConfigDict) -> str:
+  """The classifier's rate and schedule."""
+  return config_checks.rates_recipe(config, "classifier")

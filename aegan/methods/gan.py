@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from aegan import losses, models
+from aegan import config_checks, losses, models
 from aegan.methods.base import Batch, Method, Networks, Phase
 
 
@@ -57,3 +57,15 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
       sample_noise=sample_noise,
       generate=generate,
   )
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """Raises config_checks.ConfigError unless GAN can train `config`: a known adversarial form
+  and a positive number of discriminator updates."""
+  config_checks.adversarial_form(config)
+  config_checks.discriminator_updates(config)
+
+
+def recipe(config: ml_collections.ConfigDict) -> str:
+  """The setting a table shows for the row: the discriminator's rate and the schedules."""
+  return config_checks.rates_recipe(config, "discriminator")

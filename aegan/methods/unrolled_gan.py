@@ -53,7 +53,7 @@ import jax
 import ml_collections
 import optax
 
-from aegan import losses
+from aegan import config_checks, losses
 from aegan.methods import gan
 from aegan.methods.base import Batch, Method, Networks, Params, Phase
 from aegan.optimizers import make_optimizers
@@ -127,3 +127,24 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
 
   generator_phase = Phase("generator", ("generator",), generator_loss, from_iteration_start=True)
   return dataclasses.replace(gan_method, phases=(discriminator_phase, generator_phase))
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """Raises config_checks.ConfigError unless Unrolled GAN can train `config`: a known
+  adversarial form, K >= 0 unrolled steps (K = 0 is the plain GAN) and exactly one
+  discriminator update per iteration. With k > 1 updates the first unrolled step would no longer
+  be this iteration's discriminator update (module docstring), and Metz et al. alternate one
+  update of each network, so k != 1 is refused rather than given another meaning."""
+  config_checks.adversarial_form(config)
+  steps = config.loss.unrolling_steps
+  config_checks.require(isinstance(steps, int) and not isinstance(steps, bool) and steps >= 0,
+                        f"config.loss.unrolling_steps must be a non-negative integer, got {steps!r}")
+  updates = config_checks.discriminator_updates(config)
+  config_checks.require(updates == 1, "config.loss.discriminator_updates must be 1 for Unrolled "
+                        f"GAN (one discriminator update per generator update, the first step of "
+                        f"the unroll), got {updates}")
+
+
+def recipe(config: ml_collections.ConfigDict) -> str:
+  """The setting a table shows for the row: K, the discriminator's rate and the schedules."""
+  return f"K {config.loss.unrolling_steps}, {config_checks.rates_recipe(config, 'discriminator')}"

@@ -28,7 +28,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from aegan import losses, models
+from aegan import config_checks, losses, models
 from aegan.methods.base import Batch, Method, Networks, Phase
 
 RECONSTRUCTIONS = {
@@ -97,3 +97,20 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
       generate=generate,
       reconstruct=reconstruct,
   )
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """Raises config_checks.ConfigError unless VEEGAN can train `config`: a known adversarial form
+  and reconstruction d, σ >= 0 and a positive number of discriminator updates."""
+  config_checks.adversarial_form(config)
+  config_checks.discriminator_updates(config)
+  reconstruction = config.loss.get("reconstruction")
+  config_checks.require(reconstruction in RECONSTRUCTIONS,
+                        f"unknown config.loss.reconstruction {reconstruction!r}; "
+                        f"choose one of {list(RECONSTRUCTIONS)}")
+  config_checks.non_negative(config, "loss.reconstructor_noise_std")
+
+
+def recipe(config: ml_collections.ConfigDict) -> str:
+  """The setting a table shows for the row: the joint discriminator's rate and the schedules."""
+  return config_checks.rates_recipe(config, "discriminator")

@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from aegan import losses, models
+from aegan import config_checks, losses, models
 from aegan.methods.base import Batch, Method, Networks, Phase
 
 
@@ -84,3 +84,17 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
       sample_noise=sample_noise,
       generate=generate,
   )
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """Raises config_checks.ConfigError unless WGAN-GP can train `config`: a positive number of
+  critic updates, λ >= 0 and a critic without BatchNorm (the penalty is per example)."""
+  config_checks.positive_int(config, "loss.critic_updates")
+  config_checks.non_negative(config, "loss.gradient_penalty")
+  config_checks.require(not critic_has_batch_norm(config), "WGAN-GP's critic must not use "
+                        "BatchNorm: set config.model.discriminator.batch_norm=False")
+
+
+def recipe(config: ml_collections.ConfigDict) -> str:
+  """The setting a table shows for the row: the critic's rate and the schedules."""
+  return config_checks.rates_recipe(config, "discriminator")
