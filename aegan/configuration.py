@@ -77,7 +77,7 @@ def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
   for network, network_config in config.model.items():
     if isinstance(network_config, ml_collections.ConfigDict):
       _validate_network(network, network_config)
-  methods.METHODS[config.method].validate(config)  # The fields only this method reads.
+  methods.METHODS[config.method].validate(config, num_devices)  # What only this method reads.
 
 
 def _validate_network(network: str, network_config: ml_collections.ConfigDict) -> None:

@@ -101,9 +101,10 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
   )
 
 
-def validate(config: ml_collections.ConfigDict) -> None:
+def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
   """Raises config_checks.ConfigError unless AGE can train `config`: a positive number of
   generator updates, weights λ, μ >= 0 and codes of at least 2 dimensions (a unit sphere)."""
+  del num_devices  # Its examples stand alone: any split over devices is the same batch.
   config_checks.positive_int(config, "loss.generator_updates")
   config_checks.non_negative(config, "loss.reconstruction_weight")
   config_checks.non_negative(config, "loss.latent_reconstruction_weight")

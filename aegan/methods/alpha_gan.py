@@ -119,9 +119,10 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
                 sample_noise=sample_noise, generate=generate, reconstruct=reconstruct)
 
 
-def validate(config: ml_collections.ConfigDict) -> None:
+def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
   """Raises config_checks.ConfigError unless α-GAN can train `config`: a known adversarial
   form, a positive number of generator/encoder updates and λ >= 0."""
+  del num_devices  # Its examples stand alone: any split over devices is the same batch.
   config_checks.adversarial_form(config)
   config_checks.positive_int(config, "loss.generator_updates")
   config_checks.non_negative(config, "loss.reconstruction_weight")

@@ -113,13 +113,14 @@ class Registered:
 
   Attributes:
     make: (config, example shape) -> Method.
-    validate: config -> None; raises aegan.config_checks.ConfigError with one line for a config
-      the method cannot train (the fields only this method reads).
+    validate: (config, number of devices) -> None; raises aegan.config_checks.ConfigError with
+      one line for a config the method cannot train on that many devices (the fields only this
+      method reads).
     recipe: config -> the short description of its tuned setting a table's recipe column shows.
   """
 
   make: Callable[[Any, tuple[int, ...]], Method]
-  validate: Callable[[Any], None]
+  validate: Callable[[Any, int], None]
   recipe: Callable[[Any], str]
 
 

@@ -44,8 +44,9 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
   )
 
 
-def validate(config: ml_collections.ConfigDict) -> None:
+def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
   """Raises config_checks.ConfigError unless the classifier can train `config`."""
+  del num_devices  # Its examples stand alone: any split over devices is the same batch.
   config_checks.positive_int(config, "model.num_classes")
   config_checks.non_negative(config, "loss.input_noise_std")
 

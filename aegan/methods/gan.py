@@ -59,9 +59,10 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
   )
 
 
-def validate(config: ml_collections.ConfigDict) -> None:
+def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
   """Raises config_checks.ConfigError unless GAN can train `config`: a known adversarial form
   and a positive number of discriminator updates."""
+  del num_devices  # Its examples stand alone: any split over devices is the same batch.
   config_checks.adversarial_form(config)
   config_checks.discriminator_updates(config)
 

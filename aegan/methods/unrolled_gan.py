@@ -129,12 +129,13 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
   return dataclasses.replace(gan_method, phases=(discriminator_phase, generator_phase))
 
 
-def validate(config: ml_collections.ConfigDict) -> None:
+def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
   """Raises config_checks.ConfigError unless Unrolled GAN can train `config`: a known
   adversarial form, K >= 0 unrolled steps (K = 0 is the plain GAN) and exactly one
   discriminator update per iteration. With k > 1 updates the first unrolled step would no longer
   be this iteration's discriminator update (module docstring), and Metz et al. alternate one
   update of each network, so k != 1 is refused rather than given another meaning."""
+  del num_devices  # Its examples stand alone: any split over devices is the same batch.
   config_checks.adversarial_form(config)
   steps = config.loss.unrolling_steps
   config_checks.require(isinstance(steps, int) and not isinstance(steps, bool) and steps >= 0,

@@ -86,9 +86,10 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
   )
 
 
-def validate(config: ml_collections.ConfigDict) -> None:
+def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
   """Raises config_checks.ConfigError unless WGAN-GP can train `config`: a positive number of
   critic updates, λ >= 0 and a critic without BatchNorm (the penalty is per example)."""
+  del num_devices  # Its examples stand alone: any split over devices is the same batch.
   config_checks.positive_int(config, "loss.critic_updates")
   config_checks.non_negative(config, "loss.gradient_penalty")
   config_checks.require(not critic_has_batch_norm(config), "WGAN-GP's critic must not use "

@@ -34,14 +34,14 @@ def test_validation_is_the_methods_own(tiny_gan, monkeypatch):
   """configuration.validate calls the registered method's `validate` with the config."""
   seen = []
 
-  def refuse_all(config):
-    seen.append(config)
+  def refuse_all(config, num_devices):
+    seen.append((config, num_devices))
     raise ConfigError("this method refuses every config")
 
   registered = dataclasses.replace(methods.METHODS["gan"], validate=refuse_all)
   monkeypatch.setitem(methods.METHODS, "gan", registered)
   assert refusal(tiny_gan) == "this method refuses every config"
-  assert seen == [tiny_gan]
+  assert seen == [(tiny_gan, 1)]
 
 
 @pytest.mark.parametrize("updates", [0, 2])
