@@ -30,7 +30,7 @@ VEEGAN1 = dict(
     seeds=5,
     datasets=("ring", "grid", "1200d"),
     methods=("gan", "ali", "unrolled_gan", "veegan"),
-    extra_methods=("bigan", "wgan_gp", "age", "alpha_gan"),
+    extra_methods=("bigan", "wgan_gp", "age", "alpha_gan", "pacgan"),
     budgets={"short": {"ring": 5_000, "grid": 5_000, "1200d": 2_000}},
     paper={
         "gan": {"ring": (1, 99.3), "grid": (3.3, 0.5), "1200d": (1.6, 2.0)},

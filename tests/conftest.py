@@ -14,7 +14,7 @@ sys.path.insert(0, REPO)
 
 from configs import alpha_gan_ring, gan_ring, veegan_ring  # pylint: disable=wrong-import-position
 from configs import age_ring, ali_ring, bigan_ring  # pylint: disable=wrong-import-position
-from configs import unrolled_gan_ring, wgan_gp_ring  # pylint: disable=wrong-import-position
+from configs import pacgan_ring, unrolled_gan_ring, wgan_gp_ring  # pylint: disable=wrong-import-position
 
 
 def tiny(config: ml_collections.ConfigDict, steps: int = 20, steps_per_call: int = 10,
@@ -70,3 +70,9 @@ def tiny_bigan() -> ml_collections.ConfigDict:
 @pytest.fixture
 def tiny_age() -> ml_collections.ConfigDict:
   return tiny(age_ring.get_config())
+
+
+@pytest.fixture
+def tiny_pacgan() -> ml_collections.ConfigDict:
+  """PacGAN with packs of 2: 32 examples, 16 packs, 4 per device on 4 devices."""
+  return tiny(pacgan_ring.get_config("2"))

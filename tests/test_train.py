@@ -92,7 +92,7 @@ def test_resumed_run_ends_with_the_uninterrupted_parameters(tiny_veegan, tmp_pat
 
 @pytest.mark.parametrize("config_name", ["tiny_veegan", "tiny_gan", "tiny_alpha_gan", "tiny_ali",
                                          "tiny_bigan", "tiny_age", "tiny_wgan_gp",
-                                         "tiny_unrolled_gan"])
+                                         "tiny_unrolled_gan", "tiny_pacgan"])
 def test_gradients_are_the_global_batch_gradient_on_any_device_count(request, config_name):
   """Plain SGD, unlike Adam (invariant to a gradient's scale), moves by the gradient's scale:
   1 and 4 devices must move alike (a gradient scaled by the device count would be 300% off),

@@ -7,7 +7,8 @@ line here.
 
 import ml_collections
 
-from aegan.methods import age, ali, alpha_gan, classifier, gan, unrolled_gan, veegan, wgan_gp
+from aegan.methods import age, ali, alpha_gan, classifier, gan, pacgan, unrolled_gan, veegan
+from aegan.methods import wgan_gp
 from aegan.methods.base import Method, Networks, Phase, Registered, init_variables
 
 METHODS: dict[str, Registered] = {
@@ -17,6 +18,7 @@ METHODS: dict[str, Registered] = {
     "bigan": Registered(ali.make_bigan, ali.validate, ali.recipe),
     "classifier": Registered(classifier.make, classifier.validate, classifier.recipe),
     "gan": Registered(gan.make, gan.validate, gan.recipe),
+    "pacgan": Registered(pacgan.make, pacgan.validate, pacgan.recipe),
     "unrolled_gan": Registered(unrolled_gan.make, unrolled_gan.validate, unrolled_gan.recipe),
     "veegan": Registered(veegan.make, veegan.validate, veegan.recipe),
     "wgan_gp": Registered(wgan_gp.make, wgan_gp.validate, wgan_gp.recipe),

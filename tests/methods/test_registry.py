@@ -26,7 +26,7 @@ def test_every_table_row_describes_its_recipe(method):
   expected = {"age": "E 0.001, G 0.001, cosine", "ali": "D 0.01, constant",
               "alpha_gan": "D 0.001, cosine", "bigan": "D 0.01, constant", "gan": "D 0.001, constant",
               "unrolled_gan": "K 5, D 0.0001, constant", "veegan": "D 0.01, cosine",
-              "wgan_gp": "D 0.0001, cosine"}
+              "wgan_gp": "D 0.0001, cosine", "pacgan": "m 2, D 0.001, constant"}
   assert methods.recipe(config) == expected[method]
 
 
