@@ -1,9 +1,10 @@
 """JAX's persistent compilation cache for the launch scripts: a second run of the same config
 reads its compiled programs from disk instead of compiling them again.
 
-The directory is `--compilation_cache` if given (an empty value turns the cache off), else
-$AEGAN_COMPILATION_CACHE, else `$XDG_CACHE_HOME/aegan/jax` (`~/.cache/aegan/jax` without
-XDG_CACHE_HOME). Programs that compiled in at least `MIN_COMPILE_SECONDS` are written, whatever
+The directory is `--compilation_cache` if given, else $AEGAN_COMPILATION_CACHE, else
+`$XDG_CACHE_HOME/aegan/jax` (`~/.cache/aegan/jax` without XDG_CACHE_HOME); an empty value or
+one of `OFF` (false, 0, no, off, in any case) turns the cache off (a directory of such a name:
+./off). Programs that compiled in at least `MIN_COMPILE_SECONDS` are written, whatever
 their size. A size limit, `MAX_BYTES`, turns on JAX's eviction of the least recently used
 entries and, with it, the file lock around every read and write of the directory (JAX's
 `LRUCache`), so several processes (launch/table.py --jobs, runs side by side) can share one
@@ -17,12 +18,14 @@ import jax
 from absl import flags
 
 ENV = "AEGAN_COMPILATION_CACHE"
+OFF = ("", "false", "0", "no", "off")
 MIN_COMPILE_SECONDS = 0.5
 MAX_BYTES = 4 << 30
 
 COMPILATION_CACHE = flags.DEFINE_string(
     "compilation_cache", None, "Directory of JAX's persistent compilation cache (default: "
-    f"${ENV}, else $XDG_CACHE_HOME/aegan/jax or ~/.cache/aegan/jax); empty: no cache.")
+    f"${ENV}, else $XDG_CACHE_HOME/aegan/jax or ~/.cache/aegan/jax); empty, false, 0, no or "
+    "off: no cache.")
 
 
 def default_directory() -> str:
@@ -34,10 +37,11 @@ def default_directory() -> str:
 
 
 def enable(directory: str | None = None) -> str | None:
-  """Turns the cache on in `directory` (None: `default_directory()`; "": off) for this process
-  and, through the environment, for the processes it starts; returns the directory used."""
+  """Turns the cache on in `directory` (None: `default_directory()`; a value of `OFF`: off) for
+  this process and, through the environment, for the processes it starts; returns the
+  directory used (None: off)."""
   directory = default_directory() if directory is None else directory
-  if not directory:
+  if directory.strip().lower() in OFF:
     return None
   settings = {"jax_compilation_cache_dir": directory,
               "jax_persistent_cache_min_compile_time_secs": MIN_COMPILE_SECONDS,

@@ -70,3 +70,20 @@ def test_a_run_writes_the_cache_where_it_is_told(tmp_path):
 
   assert run_program(tmp_path, "--compilation_cache=", env={compilation_cache.ENV: str(tmp_path / "off")}) == "None"
   assert not os.path.exists(tmp_path / "off")
+
+
+def test_false_and_its_kin_turn_the_cache_off_instead_of_naming_a_directory(tmp_path, monkeypatch):
+  """`--compilation_cache=false` once set the cache to a directory named `false`."""
+  updates = []
+  monkeypatch.setattr(compilation_cache.jax.config, "update",
+                      lambda name, value: updates.append((name, value)))
+  for name in ("JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS",
+               "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "JAX_COMPILATION_CACHE_MAX_SIZE"):
+    monkeypatch.setenv(name, "unset by the test")  # Restored whatever `enable` writes.
+  for value in ("false", "False", "0", "no", "OFF", " off ", ""):
+    assert compilation_cache.enable(value) is None, value
+  monkeypatch.setenv(compilation_cache.ENV, "off")
+  assert compilation_cache.enable() is None
+  assert updates == []
+  assert compilation_cache.enable(str(tmp_path / "false_friends")) == str(tmp_path / "false_friends")
+  assert ("jax_compilation_cache_dir", str(tmp_path / "false_friends")) in updates
