@@ -19,6 +19,7 @@ PyTorch is not a dependency of this repository; install the CPU build next to it
 """
 
 import argparse
+import functools
 import math
 import os
 
@@ -84,6 +85,38 @@ class Discriminator(nn.Module):
     return self.head(self.trunk(x))[:, 0]
 
 
+def gan_iteration(nets: dict[str, nn.Module], opts: dict, schedulers: dict, updates: int,
+                  batch: int, shape: tuple[int, int, int], latent_dim: int) -> tuple[float, float]:
+  """One iteration of aegan/methods/gan.py (module docstring): `updates` discriminator updates,
+  each on fresh draws (x, then z), then the generator's on the first draws' z; the last
+  discriminator loss and the generator loss."""
+  G, D = nets["generator"], nets["discriminator"]
+
+  def only(name: str) -> None:
+    for other, net in nets.items():
+      net.requires_grad_(other == name)
+    opts[name].zero_grad(set_to_none=True)
+
+  first = None
+  for _ in range(updates):
+    x = torch.rand((batch, shape[2], shape[0], shape[1])) * 2 - 1
+    z = torch.randn(batch, latent_dim)
+    first = z if first is None else first
+    only("discriminator")
+    with torch.no_grad():
+      x_gen = G(z)
+    loss_d = F.softplus(-D(x)).mean() + F.softplus(D(x_gen)).mean()
+    loss_d.backward()
+    opts["discriminator"].step()
+    schedulers["discriminator"].step()
+  only("generator")
+  loss_g = F.softplus(-D(G(first))).mean()
+  loss_g.backward()
+  opts["generator"].step()
+  schedulers["generator"].step()
+  return loss_d.item(), loss_g.item()
+
+
 def main():
   parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
   parser.add_argument("--config", default=os.path.join(REPO, "configs", "dcgan_stacked_digits.py"))
@@ -114,34 +147,11 @@ def main():
         opts[name], schedule(section, config.train.steps, updates if name == "discriminator" else 1))
   batch = config.train.batch_size
 
-  def only(name: str) -> None:
-    for other, net in nets.items():
-      net.requires_grad_(other == name)
-    opts[name].zero_grad(set_to_none=True)
-
-  def iteration() -> tuple[float, float]:
-    first = None
-    for _ in range(updates):
-      x = torch.rand((batch, shape[2], shape[0], shape[1])) * 2 - 1
-      z = torch.randn(batch, model.latent_dim)
-      first = first or z
-      only("discriminator")
-      with torch.no_grad():
-        x_gen = G(z)
-      loss_d = F.softplus(-D(x)).mean() + F.softplus(D(x_gen)).mean()
-      loss_d.backward()
-      opts["discriminator"].step()
-      schedulers["discriminator"].step()
-    only("generator")
-    loss_g = F.softplus(-D(G(first))).mean()
-    loss_g.backward()
-    opts["generator"].step()
-    schedulers["generator"].step()
-    return loss_d.item(), loss_g.item()
-
   params = sum(p.numel() for net in nets.values() for p in net.parameters())
   print(f"torch {torch.__version__}, {torch.get_num_threads()} threads: gan on {config.data.name} "
         f"{shape}, width {model.generator.width}, batch {batch}, {params:,d} parameters")
+  iteration = functools.partial(gan_iteration, nets, opts, schedulers, updates, batch, shape,
+                                model.latent_dim)
   time_iterations(iteration, args.warmup, args.repeats, args.iterations, "D, G")
 
 
