@@ -10,8 +10,9 @@ run (e.g. `--config.eval.features.weights=...` to add FID with the Inception net
 - `evaluate`: the same Evaluator as training's periodic evaluation (aegan/evaluation/) with
   every optional measure on (`final_only` sections included). Its outputs go to
   `<workdir>/evaluations/<step>/`: results.json (metrics, the feature network and resize, the
-  checkpoint, the seconds taken), summary.md (the same as a table to read), metrics.jsonl and
-  TensorBoard scalars, and the figures.
+  checkpoint, the seconds taken), config.json (the config evaluated with, its `eval` section
+  as given, overrides included, with `final_only` cleared), summary.md (the same as a table to
+  read), metrics.jsonl and TensorBoard scalars, and the figures.
 - `sample`: `num_samples` samples from the random stream `sample` of `seed`
   (aegan/sampling.py, `stream_key`), written to
   `<workdir>/samples/sample_<step>_seed<seed>.npz` (`x`: uint8 images, or the vectors as
@@ -124,6 +125,7 @@ def evaluate(config: ml_collections.ConfigDict, workdir: str, step: int | None =
              "seconds": time.perf_counter() - start, "devices": mesh.size}
   if distributed.is_writer():
     write_json(os.path.join(output_dir, "results.json"), results)
+    configuration.write(config, output_dir)  # The settings these numbers are of.
     text = summary(config, workdir, results)
     replace_atomically(os.path.join(output_dir, "summary.md"), lambda f: f.write(text))
     print(text, end="", flush=True)

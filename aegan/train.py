@@ -187,9 +187,12 @@ def finished_results(config: ml_collections.ConfigDict, workdir: str) -> dict | 
   return results if isinstance(results, dict) and results.get("step", -1) >= config.train.steps else None
 
 
-def _where_results_are(workdir: str) -> str:
-  return (f"results in {os.path.join(workdir, 'results.json')}, samples and figures in "
-          f"{os.path.join(workdir, 'samples')}/, curves: tensorboard --logdir {workdir}")
+def _where_results_are(config: ml_collections.ConfigDict, workdir: str) -> str:
+  """Where a run's results are; a classifier run, which makes no samples, has no samples/."""
+  samples = ("" if config.method == "classifier" else
+             f"samples and figures in {os.path.join(workdir, 'samples')}/, ")
+  return (f"results in {os.path.join(workdir, 'results.json')}, {samples}curves: "
+          f"tensorboard --logdir {workdir}")
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[str, float]:
@@ -212,7 +215,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   if distributed.any_process(finished is not None):
     step = (finished or {}).get("step")
     logging.info("already at step %s (config.train.steps=%d): nothing to train or evaluate; %s",
-                 step, config.train.steps, _where_results_are(workdir))
+                 step, config.train.steps, _where_results_are(config, workdir))
     return {name: math.nan if value is None else value
             for name, value in (finished or {}).items() if name.startswith("eval/")}
   method, dataset, optimizers = build(config)  # Loads the data: fails here if it is missing.
@@ -226,7 +229,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
   # writes anything, if the workdir's checkpoints hold another state.
   restored = checkpointer.restore(state)
   if distributed.is_writer():
-    os.makedirs(os.path.join(workdir, "samples"), exist_ok=True)
+    if method.generate:  # A classifier makes no samples.
+      os.makedirs(os.path.join(workdir, "samples"), exist_ok=True)
     configuration.write(config, workdir)
   logging.info("%s on %s, %d device(s), workdir %s", config.method, config.data.name, mesh.size, workdir)
   if restored is not None:
@@ -294,12 +298,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
 
   results, samples = evaluate(step, state)
   if distributed.is_writer():
-    replace_atomically(os.path.join(workdir, "samples", "final.npz"),
-                       lambda f: np.savez(f, x=samples), mode="wb")
+    if method.generate:
+      replace_atomically(os.path.join(workdir, "samples", "final.npz"),
+                         lambda f: np.savez(f, x=samples), mode="wb")
     write_json(os.path.join(workdir, "results.json"),
                {"step": step, **{k: finite_or_none(v) for k, v in results.items()},
                 **evaluator.description})
   checkpointer.close()
   writer.close()
-  logging.info("finished at step %d: %s", step, _where_results_are(workdir))
+  logging.info("finished at step %d: %s", step, _where_results_are(config, workdir))
   return results

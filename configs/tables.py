@@ -90,10 +90,19 @@ VEEGAN2 = dict(
     extra_methods=(),
     classifiers={"stacked_mnist": "classifier_mnist", "stacked_mnist5k": "classifier_mnist5k"},
     protocol=veegan2_protocol,
-    # (header, metric, scale, decimals); a column shows the measures its protocol computes.
+    # (header, metric, scale, decimals); a column shows the measures its protocol computes,
+    # and the FID Inception's with launch/table.py --inception_weights.
     measures=(("modes", "eval/modes", 1, 1), ("KL", "eval/mode_kl", 1, 2),
               ("confident modes", "eval/confident_modes", 1, 1),
-              ("IvOM", "eval/ivom", 1, 4)),
+              ("IvOM on [-1, 1]", "eval/ivom", 1, 4),
+              ("IS (Inception)", "inception/inception_score", 1, 2),
+              ("FID (Inception)", "inception/fid", 1, 1),
+              ("KID (Inception)", "inception/kid", 1, 4)),
+    # metric -> a line under each column that shows it.
+    notes={"eval/ivom": "IvOM: ours is the mean squared error per pixel value on the [-1, 1] "
+                        "scale the networks work in, 4x the same error on [0, 1] pixels (divide "
+                        "by 4 to compare with a [0, 1] number); the paper's CIFAR-10 numbers do "
+                        "not say which pixel scale they use."},
     budgets={"short": {"stacked_mnist5k": SHORT_IMAGES, "stacked_mnist": SHORT_IMAGES,
                        "cifar10": SHORT_IMAGES}},
     # VEEGAN Table 2 [Srivastava et al. 2017]: Stacked-MNIST modes /1000 and KL; CIFAR-10 IvOM

@@ -42,7 +42,6 @@ logs at INFO and writes the workdir's files.
 """
 
 import ast
-import logging as std_logging
 import os
 import re
 import sys
@@ -54,7 +53,7 @@ from absl import app, flags, logging  # pylint: disable=wrong-import-position
 from ml_collections import config_flags  # pylint: disable=wrong-import-position
 
 from aegan import configuration, distributed, evaluate, train  # pylint: disable=wrong-import-position
-from aegan import compilation_cache  # pylint: disable=wrong-import-position
+from aegan import compilation_cache, run_log  # pylint: disable=wrong-import-position
 from aegan.checkpoint import CheckpointMismatchError, CheckpointNotFoundError  # pylint: disable=wrong-import-position
 from aegan.data import DatasetFormatError, DatasetNotFoundError  # pylint: disable=wrong-import-position
 from aegan.evaluation.torch_files import WeightsFileError  # pylint: disable=wrong-import-position
@@ -141,10 +140,7 @@ def main(argv: list[str]) -> None:
   if len(argv) > 1:
     _fail(f"unexpected arguments: {' '.join(argv[1:])}")
   compilation_cache.enable_from_flag()  # --compilation_cache: a second run starts compiled.
-  # Orbax narrates every save at INFO and JAX reports each accelerator it does not find: keep
-  # the log to this run's own lines.
-  logging.get_absl_handler().addFilter(lambda record: "/orbax/" not in record.pathname)
-  std_logging.getLogger("jax._src.xla_bridge").setLevel(std_logging.WARNING)
+  run_log.own_lines_only()  # Without Orbax's narration of every save.
   try:
     distributed.initialize(_COORDINATOR_ADDRESS.value, _NUM_PROCESSES.value, _PROCESS_ID.value)
   except distributed.DistributedConfigError as error:

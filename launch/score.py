@@ -25,18 +25,26 @@ them, and a run's own samples with `--run` score bitwise as its evaluation did. 
 independent critic, IvOM and reconstruction errors need the generator itself and are not
 computed (results.json lists them under `not_computed`).
 
+A stacked set's samples scored without `--classifier_workdir` get their MS-SSIM (and, with
+`--inception_weights`, the Inception's measures) but no mode counts: a warning line on stderr
+says which classifier run to train for them, and results.json lists them under `not_computed`
+(scored rather than refused: the diversity measures stand on their own, as the evaluator's
+during training, which counts no modes without a classifier either).
+
 Writes results.json (the metrics, what they were computed with) and summary.md (a table) to
-`--workdir` (default: scores/<samples file's stem>), and prints summary.md. A bad input (a
+`--workdir` (default: scores/<samples file's stem>, or scores/<run's name>_<stem> with `--run`),
+and prints summary.md. A workdir that holds the scores of other samples is refused (one line,
+exit status 2), not overwritten; the same samples scored again replace their scores. A bad input (a
 missing file or array, samples of the wrong shape or dtype for the data set, NaN or infinite or
 out-of-range values, too few samples for the protocol, an unknown data set, a classifier run
-that is none or whose checkpoint does not restore, a weights file that is not what it claims)
+that is none or whose checkpoint does not restore, a weights file that is not what it claims,
+a workdir holding other samples' scores)
 is one line on stderr and exit status 2, before anything is computed or written.
 """
 
 import argparse
 import importlib
 import json
-import logging as std_logging
 import os
 import sys
 import time
@@ -53,13 +61,14 @@ import numpy as np  # pylint: disable=wrong-import-position
 from absl import flags, logging  # pylint: disable=wrong-import-position
 from jax.experimental import multihost_utils  # pylint: disable=wrong-import-position
 
+from aegan import run_log  # pylint: disable=wrong-import-position
 from aegan.checkpoint import CheckpointMismatchError, CheckpointNotFoundError  # pylint: disable=wrong-import-position
 from aegan.configuration import ConfigError  # pylint: disable=wrong-import-position
 from aegan.data import Dataset, DatasetFormatError, DatasetNotFoundError, make_dataset  # pylint: disable=wrong-import-position
 from aegan.data.images import quantise  # pylint: disable=wrong-import-position
 from aegan.evaluation import sample_quality  # pylint: disable=wrong-import-position
 from aegan.evaluation.evaluator import (held_out_count, map_draws, seed_metric_name,  # pylint: disable=wrong-import-position
-                                       summarise_seeds)
+                                       stacked_classifier, summarise_seeds)
 from aegan.evaluation.scoring import GENERATOR_MEASURES, SampleScorer, check_samples  # pylint: disable=wrong-import-position
 from aegan.evaluation.torch_files import WeightsFileError  # pylint: disable=wrong-import-position
 from aegan.methods import Method  # pylint: disable=wrong-import-position
@@ -72,6 +81,10 @@ PROTOCOLS = {"ring": "veegan_ring", "grid": "veegan_grid", "mixture_1200d": "vee
              "cifar10": "veegan_cifar", "color_mnist": "alpha_gan_color_mnist",
              "celeb_a": "alpha_gan_celeba", "stacked_mnist5k": "veegan_images:stacked_mnist5k",
              "color_mnist5k": "alpha_gan_images:color_mnist5k"}
+
+# What the channel classifier gives on a stacked set (aegan/evaluation/classifier.py).
+MODE_COUNTS = ("eval/modes, eval/mode_kl, eval/confident_modes, eval/confident_mode_kl, "
+               "eval/confident_fraction")
 
 # A method that draws no noise and has no networks: its evaluation draws are the held-out data.
 _NO_METHOD = Method(networks={}, example_inputs={}, phases=(), sample_noise=lambda key: {},
@@ -213,6 +226,33 @@ def all_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
   return {**summarise_seeds(per_seed), **each}
 
 
+def mode_counting_off(config: ml_collections.ConfigDict) -> str | None:
+  """For a stacked set's protocol without its digit classifier run, the warning that its mode
+  counts are not computed and how to get them; None otherwise."""
+  section = config.eval.get("classifier")
+  if section is None or section.get("workdir"):
+    return None
+  classifier = stacked_classifier(config.data.name)
+  return (f"{config.data.name}'s mode counts ({MODE_COUNTS}) need its digit classifier: train it "
+          f"with `python launch/main.py --config=configs/{classifier}.py`, then add "
+          f"--classifier_workdir=runs/{classifier}; scoring without them")
+
+
+def check_workdir(workdir: str, samples: str) -> None:
+  """Raises ConfigError if `workdir` is a file or holds the scores of other samples than
+  `samples` (the same samples' are replaced)."""
+  if os.path.exists(workdir) and not os.path.isdir(workdir):
+    raise ConfigError(f"--workdir={workdir} is a file")
+  try:
+    with open(os.path.join(workdir, "results.json")) as f:
+      scored = json.load(f).get("samples")
+  except (OSError, ValueError, AttributeError):
+    return
+  if scored and scored != os.path.abspath(samples):
+    raise ConfigError(f"{workdir} holds the scores of {scored}: name another --workdir for "
+                      f"{samples} (or remove {workdir})")
+
+
 def summary_text(results: dict) -> str:
   """results.json as markdown: what was scored and how, a table of the metrics, and what
   samples cannot give."""
@@ -221,7 +261,7 @@ def summary_text(results: dict) -> str:
            f"protocol of {results['protocol']}; scored in {results['seconds']:.1f} s on "
            f"{results['devices']} device(s).", ""]
   lines += metrics_markdown(results)
-  lines += ["", "Not computed (they need the generator, not its samples):"]
+  lines += ["", "Not computed:"]
   lines += [f"- {name}: {why}" for name, why in results["not_computed"].items()]
   return "\n".join(lines) + "\n"
 
@@ -239,10 +279,15 @@ def score(args: argparse.Namespace) -> dict:
   check_protocol(config, is_image)
   samples = check_samples(read_samples(args.samples), dataset.example_shape,
                           config.eval.num_samples, config.data.name)
-  workdir = args.workdir or os.path.join(
-      "scores", os.path.splitext(os.path.basename(args.samples))[0])
-  if os.path.exists(workdir) and not os.path.isdir(workdir):
-    raise ConfigError(f"--workdir={workdir} is a file")
+  stem = os.path.splitext(os.path.basename(args.samples))[0]
+  workdir = args.workdir or os.path.join("scores", f"{os.path.basename(os.path.normpath(args.run))}_{stem}"
+                                         if args.run else stem)
+  check_workdir(workdir, args.samples)
+  not_computed = dict(GENERATOR_MEASURES)
+  warning = mode_counting_off(config)
+  if warning:
+    print(f"warning: {warning}", file=sys.stderr, flush=True)
+    not_computed[MODE_COUNTS] = "need the digit classifier: --classifier_workdir"
   needs_real = is_image and config.eval.get("ms_ssim_pairs", 0)
   test_arrays = dataset.arrays("test") if needs_real else None  # Fails here if it is missing.
   mesh = data_mesh()
@@ -258,7 +303,7 @@ def score(args: argparse.Namespace) -> dict:
              "protocol": source, "num_samples": samples.shape[1], "num_seeds": len(samples),
              "seed": config.seed,
              **{k: finite_or_none(v) for k, v in all_seeds(per_seed).items()},
-             **scorer.description, "not_computed": GENERATOR_MEASURES,
+             **scorer.description, "not_computed": not_computed,
              "seconds": time.perf_counter() - start, "devices": mesh.size}
   os.makedirs(workdir, exist_ok=True)
   write_json(os.path.join(workdir, "results.json"), results)
@@ -283,9 +328,6 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
   flags.FLAGS.mark_as_parsed()  # absl's log without its flags (argparse has them): no warning.
-  logging.use_absl_handler()
+  run_log.own_lines_only()  # Without Orbax's narration of a classifier run's restore.
   logging.set_verbosity(logging.INFO)
-  # Orbax narrates a classifier run's restore at INFO, JAX each accelerator it does not find.
-  logging.get_absl_handler().addFilter(lambda record: "/orbax/" not in record.pathname)
-  std_logging.getLogger("jax._src.xla_bridge").setLevel(std_logging.WARNING)
   sys.exit(main(sys.argv[1:]))

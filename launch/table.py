@@ -19,7 +19,14 @@ continues where it stopped). The markdown table — each row's recipe (the discr
 learning rate and schedule its config kept from benchmarks/baseline_sweep.py), modes, %
 high-quality samples and mode KL as mean ± sample standard deviation (ddof 1) over the seeds,
 the paper's number beside the first two, the wall time of each cell and of the whole table — is printed and written to `<workdir>/table.md`,
-which is rewritten after every cell, so an interrupted table keeps the cells it finished.
+which is rewritten after every cell, so an interrupted table keeps the cells it finished. A mean
+over fewer seeds than the cell ran (a mode KL that a seed with no high-quality sample leaves
+undefined) says so: "0.40 ± 0.14 (2 of 3 seeds)". A cell read back from an earlier invocation
+shows the wall time of the one that trained it (kept in its run's `table_seconds.json`, with
+the devices it ran on), and the last line says when the table's own time counts this
+invocation alone. While a cell trains, its progress (step, it/s, ETA) and its evaluation's are
+logged on stderr as launch/main.py logs them; the last line printed names table.md and the
+figures.
 
 `--jobs=N` trains N cells at a time, each in a fresh process (spawned, so no JAX state is
 shared; on a GPU each process gets 0.9/N of its memory unless XLA_PYTHON_CLIENT_MEM_FRACTION
@@ -56,11 +63,13 @@ import concurrent.futures
 import glob
 import importlib
 import json
+import math
 import multiprocessing
 import os
 import platform
 import sys
 import time
+from typing import NamedTuple
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -71,7 +80,7 @@ import numpy as np  # pylint: disable=wrong-import-position
 import PIL.Image  # pylint: disable=wrong-import-position
 from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
-from aegan import compilation_cache, methods, plots, train, writers  # pylint: disable=wrong-import-position
+from aegan import compilation_cache, methods, plots, run_log, train, writers  # pylint: disable=wrong-import-position
 from aegan.data import DatasetNotFoundError, make_dataset  # pylint: disable=wrong-import-position
 from aegan.evaluation import inception  # pylint: disable=wrong-import-position
 from aegan.evaluation.evaluator import mean_std_text, summarise_seeds  # pylint: disable=wrong-import-position
@@ -103,16 +112,69 @@ _CLASSIFIER_STEPS = flags.DEFINE_integer(
     lower_bound=1)
 
 
+TIMING = "table_seconds.json"  # In a run the table finished: its wall seconds and devices.
+
+
+class CellOutcome(NamedTuple):
+  """What a cell (a run the table trains) gives the table."""
+  results: dict        # The final evaluation's metrics.
+  seconds: float       # Wall seconds of the invocation that trained and evaluated it.
+  steps: int           # Its iterations.
+  devices: str         # What it ran on.
+  read_back: bool      # Finished by an earlier invocation, read back rather than trained.
+
+
 def _fail(message: str) -> None:
   print(f"error: {message}", file=sys.stderr)
   sys.exit(2)
 
 
-def _modes_hq_kl(results: dict) -> tuple[str, str, str]:
+def _log_progress(what: str, run: str) -> None:
+  """A line naming the cell, then its run's log as launch/main.py's (step, it/s, ETA, the
+  evaluation's measures), also in a --jobs process."""
+  run_log.own_lines_only()
+  logging.set_verbosity(logging.INFO)
+  print(f"{what}: {run}", flush=True)
+
+
+def _modes_hq_kl(results: dict, num_seeds: int) -> tuple[str, str, str]:
   """A cell's modes, % high-quality samples and mode KL (NaN where no seed had a high-quality
-  sample), each as mean ± sample std over its seeds."""
-  return (mean_std_text(results, "eval/modes"), mean_std_text(results, "eval/hq_fraction", 100),
-          mean_std_text(results, "eval/mode_kl", digits=2))
+  sample, and over the seeds that had one), each as mean ± sample std over its seeds."""
+  return (mean_std_text(results, "eval/modes", num_seeds=num_seeds),
+          mean_std_text(results, "eval/hq_fraction", 100, num_seeds=num_seeds),
+          mean_std_text(results, "eval/mode_kl", digits=2, num_seeds=num_seeds))
+
+
+def train_timed(config: ml_collections.ConfigDict, run: str) -> CellOutcome:
+  """`train.train_and_evaluate(config, run)` as a cell of the table. A run an earlier
+  invocation finished is read back, not retrained, with the wall seconds and devices of the
+  one that trained it (`run/table_seconds.json`); otherwise they are this invocation's, kept."""
+  timing = os.path.join(run, TIMING)
+  earlier = None
+  if os.path.exists(timing) and train.finished_results(config, run) is not None:
+    with open(timing) as f:
+      earlier = json.load(f)
+  start = time.perf_counter()
+  results = dict(train.train_and_evaluate(config, run))
+  if earlier:
+    return CellOutcome(results, earlier["train_and_evaluate"], config.train.steps,
+                       earlier.get("devices", _devices()), True)
+  seconds, devices = time.perf_counter() - start, _devices()
+  writers.write_json(timing, {"train_and_evaluate": seconds, "devices": devices})
+  return CellOutcome(results, seconds, config.train.steps, devices, False)
+
+
+def elapsed_text(finished: bool, elapsed: float, outcomes: list[CellOutcome]) -> str:
+  """The table's time: the whole table's when this invocation trained every cell; this
+  invocation's, and all cells' wall time added up, when some were read back."""
+  if not finished:
+    return f"unfinished, so far {elapsed / 60:.1f} min"
+  read_back = sum(outcome.read_back for outcome in outcomes)
+  if not read_back:
+    return f"whole table {elapsed / 60:.1f} min"
+  return (f"this invocation {elapsed / 60:.1f} min, {read_back} of {len(outcomes)} cells read "
+          f"back from an earlier one (cells' wall times added up: "
+          f"{sum(outcome.seconds for outcome in outcomes) / 60:.1f} min)")
 
 
 def recipe(method: str, data: str) -> str:
@@ -129,21 +191,19 @@ def cell_steps(table: dict, data: str) -> int | None:
 
 
 def run_cell(method: str, data: str, steps: int | None, seed: int, num_seeds: int,
-             workdir: str) -> tuple[dict, float, int, str]:
+             workdir: str) -> CellOutcome:
   """Trains configs/<method>_<data>.py with seeds seed … seed + num_seeds - 1 for `steps`
-  iterations (None: the config's) in `workdir/<method>_<data>`: (final results, wall seconds,
-  iterations, the devices it ran on). Only cells ask for devices, so the parent of several jobs
-  starts no JAX backend and takes no GPU memory."""
-  logging.set_verbosity(logging.WARNING)
+  iterations (None: the config's) in `workdir/<method>_<data>` (`train_timed`). Only cells ask
+  for devices, so the parent of several jobs starts no JAX backend and takes no GPU memory."""
+  run = os.path.join(workdir, f"{method}_{data}")
+  _log_progress(f"{method} on {data}", run)
   config = importlib.import_module(f"configs.{method}_{data}").get_config()
   config.seed = seed
   config.train.num_seeds = num_seeds
   if steps:
     config.train.steps = steps
     config.eval.every = config.checkpoint.every = steps
-  start = time.perf_counter()
-  results = train.train_and_evaluate(config, os.path.join(workdir, f"{method}_{data}"))
-  return results, time.perf_counter() - start, config.train.steps, _devices()
+  return train_timed(config, run)
 
 
 def classifier_name(spec: str) -> str:
@@ -158,17 +218,15 @@ def classifier_config(spec: str) -> ml_collections.ConfigDict:
   return importlib.import_module(f"configs.{module}").get_config(*[argument] if argument else [])
 
 
-def run_classifier(spec: str, steps: int | None, workdir: str) -> tuple[dict, float, int, str]:
+def run_classifier(spec: str, steps: int | None, workdir: str) -> CellOutcome:
   """Trains the classifier config `spec` (module[:argument]; `steps` iterations, None: its own)
-  into `workdir/<classifier_name(spec)>` (a finished one is kept): (results, wall s, iterations,
-  devices)."""
-  logging.set_verbosity(logging.WARNING)
+  into `workdir/<classifier_name(spec)>` (a finished one is kept: `train_timed`)."""
+  run = os.path.join(workdir, classifier_name(spec))
+  _log_progress(f"classifier {spec}", run)
   config = classifier_config(spec)
   if steps:
     config.train.steps = config.eval.every = config.checkpoint.every = steps
-  start = time.perf_counter()
-  results = train.train_and_evaluate(config, os.path.join(workdir, classifier_name(spec)))
-  return results, time.perf_counter() - start, config.train.steps, _devices()
+  return train_timed(config, run)
 
 
 def _devices() -> str:
@@ -196,34 +254,33 @@ def image_config(table_name: str, method: str, data: str, budget: dict | None, s
 
 def run_image_seed(table_name: str, method: str, data: str, budget: dict | None,
                    steps: int | None, seed: int, classifier_workdir: str | None,
-                   inception_weights: str | None, workdir: str) -> tuple[dict, float, int, str]:
+                   inception_weights: str | None, workdir: str) -> CellOutcome:
   """Trains and evaluates seed `seed` of image cell (method, data) into
-  `workdir/<method>_<data>/seed<seed>` (a finished one is resumed, not retrained); with
+  `workdir/<method>_<data>/seed<seed>` (a finished one is read back: `train_timed`); with
   `inception_weights`, also scores its final samples with the FID Inception (launch/score.py)
-  into its `inception/`, whose metrics join the results as `inception/<name>`."""
-  logging.set_verbosity(logging.WARNING)
-  config = image_config(table_name, method, data, budget, steps, seed, classifier_workdir)
+  into its `inception/`, whose metrics join the results (`inception_metrics`), its seconds
+  added to the seed's."""
   run = os.path.join(workdir, f"{method}_{data}", f"seed{seed}")
-  timing = os.path.join(run, "table_seconds.json")  # A finished seed's wall time, kept for
-  finished = os.path.exists(timing)                   # the table when it is resumed.
+  _log_progress(f"{method} on {data}, seed {seed}", run)
+  config = image_config(table_name, method, data, budget, steps, seed, classifier_workdir)
+  outcome = train_timed(config, run)
+  if not inception_weights:
+    return outcome
   start = time.perf_counter()
-  results = dict(train.train_and_evaluate(config, run))
-  if finished:
-    with open(timing) as f:
-      seconds = json.load(f)["train_and_evaluate"]
-  else:
-    seconds = time.perf_counter() - start
-    writers.write_json(timing, {"train_and_evaluate": seconds})
-  start = time.perf_counter()  # The FID Inception's scoring, added to the seed's time.
-  if inception_weights:
-    scored = score.score(argparse.Namespace(
-        samples=os.path.join(run, "samples", "final.npz"), data=None, run=run,
-        workdir=os.path.join(run, "inception"), classifier_workdir=None,
-        inception_weights=inception_weights, num_samples=None, seed=None))
-    results.update({f"inception/{name.removeprefix('eval/')}": value
-                    for name, value in scored.items()
-                    if name.startswith("eval/") and isinstance(value, (int, float))})
-  return results, seconds + time.perf_counter() - start, config.train.steps, _devices()
+  scored = score.score(argparse.Namespace(
+      samples=os.path.join(run, "samples", "final.npz"), data=None, run=run,
+      workdir=os.path.join(run, "inception"), classifier_workdir=None,
+      inception_weights=inception_weights, num_samples=None, seed=None))
+  return outcome._replace(results={**outcome.results, **inception_metrics(scored)},
+                          seconds=outcome.seconds + time.perf_counter() - start)
+
+
+def inception_metrics(scored: dict) -> dict[str, float]:
+  """launch/score.py's results (`eval/<name>`: a number, or None where undefined) as the
+  table's `inception/<name>` metrics, None as NaN (shown as nan, not as a missing cell)."""
+  return {f"inception/{name.removeprefix('eval/')}": math.nan if value is None else float(value)
+          for name, value in scored.items()
+          if name.startswith("eval/") and (value is None or isinstance(value, (int, float)))}
 
 
 def column_missing(table_name: str, data: str) -> str | None:
@@ -262,11 +319,12 @@ def _paper(table: dict, method: str, data: str) -> dict:
 
 
 def _image_cell(table: dict, measures: list[tuple], data: str, method: str, results: dict,
-                wall: float) -> list[str]:
+                wall: float, num_seeds: int) -> list[str]:
   cells = [method]
   for _, metric, scale, digits in measures:
     paper = _paper(table, method, data).get(metric)
-    value = mean_std_text(results, metric, scale, digits) if metric in results else "-"
+    value = (mean_std_text(results, metric, scale, digits, num_seeds) if metric in results
+             else "-")
     cells.append(f"{value} ({paper})" if paper else value)
   return cells + [f"{wall:.0f}"]
 
@@ -275,7 +333,9 @@ def image_table_text(table_name: str, datasets: list[str], methods: list[str], s
                      classifiers: dict, done: dict, seeds: list[int], budget_text: str,
                      finished: bool, elapsed: float) -> str:
   """table.md of an image table: per column a line (what it trained, its classifier) and a
-  table of rows x the measures its protocol computed."""
+  table of rows x the measures its protocol computed, with the table's notes on those
+  measures. `classifiers`: column -> its classifier's CellOutcome; `done`: (row, column) -> a
+  CellOutcome of the seeds' summary (`read_back` if every seed was)."""
   table = TABLES[table_name]
   lines = [f"# {table_name}: mean ± sample std (ddof 1) over seeds {', '.join(map(str, seeds))}"
            f" (each its own run); the paper's number in brackets; {budget_text}", ""]
@@ -286,12 +346,13 @@ def image_table_text(table_name: str, datasets: list[str], methods: list[str], s
       lines += [f"skipped: {skipped[data]}", ""]
       continue
     if data in classifiers:
-      results, wall, steps, _ = classifiers[data]
-      lines += [f"classifier {table['classifiers'][data]}: {100 * results['eval/accuracy']:.1f}% "
-                f"test accuracy after {steps:,} iterations ({wall:.0f} s)", ""]
+      classifier = classifiers[data]
+      lines += [f"classifier {table['classifiers'][data]}: "
+                f"{100 * classifier.results['eval/accuracy']:.1f}% test accuracy after "
+                f"{classifier.steps:,} iterations ({classifier.seconds:.0f} s)", ""]
     rows = {method: done[method, data] for method in methods if (method, data) in done}
     shown = [measure for measure in table["measures"]
-             if any(measure[1] in results for results, _, _, _ in rows.values())]
+             if any(measure[1] in row.results for row in rows.values())]
     paper_set = table.get("paper_as", {}).get(data, data)
     paper_name = "paper" if paper_set == data else f"paper's {paper_set}"
     header = ["method"] + [name + (f" ({paper_name})" if any(
@@ -300,23 +361,27 @@ def image_table_text(table_name: str, datasets: list[str], methods: list[str], s
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for method in methods:
       if method in rows:
-        results, wall, _, _ = rows[method]
-        lines.append("| " + " | ".join(_image_cell(table, shown, data, method, results, wall)) + " |")
+        lines.append("| " + " | ".join(_image_cell(table, shown, data, method, rows[method].results,
+                                                   rows[method].seconds, len(seeds))) + " |")
       else:
         lines.append("| " + " | ".join([method] + ["…"] * (len(header) - 1)) + " |")
     references = [f"{name} {np.mean(values):.{digits}f}" for name, metric, digits in
-                  table.get("reference", ()) if (values := [results[metric] for results, _, _, _
-                                                            in rows.values() if metric in results])]
+                  table.get("reference", ()) if (values := [row.results[metric] for row
+                                                            in rows.values() if metric in row.results])]
     if references:  # The same for every row (the real data's), averaged over the rows' runs.
       lines += ["", "; ".join(references)]
-    steps = sorted({steps for _, _, steps, _ in rows.values()})
+    notes = [table.get("notes", {})[metric] for _, metric, _, _ in shown
+             if metric in table.get("notes", {})]
+    if notes:
+      lines += [""] + notes
+    steps = sorted({row.steps for row in rows.values()})
     if steps:
       lines += ["", f"iterations: {'/'.join(f'{n:,}' for n in steps)}; figure: {data}.png"]
     lines.append("")
-  devices = sorted({device for _, _, _, device in done.values()})
+  devices = sorted({outcome.devices for outcome in done.values()})
   lines.append(f"{', '.join(devices) or 'no cell run yet'}, {os.cpu_count()} cores, "
                f"{platform.processor() or platform.machine()}; "
-               f"{'whole table' if finished else 'unfinished, so far'} {elapsed / 60:.1f} min.")
+               f"{elapsed_text(finished, elapsed, list(classifiers.values()) + list(done.values()))}.")
   return "\n".join(lines) + "\n"
 
 
@@ -345,24 +410,31 @@ def run_image_table(table_name: str, methods: list[str], datasets: list[str], se
     writers.replace_atomically(os.path.join(workdir, "table.md"), lambda f: f.write(text))
     if finished:
       print(text)
+      figures = [os.path.join(workdir, f"{data}.png") for data in columns
+                 if any((method, data) in done for method in methods)]
+      print(f"table: {os.path.join(workdir, 'table.md')}; figures: "
+            f"{', '.join(figures) or 'none (no cell finished)'}", flush=True)
 
-  def record(key: tuple, outcome: tuple[dict, float, int, str]) -> None:
+  def record(key: tuple, outcome: CellOutcome) -> None:
     if key[0] == "classifier":
       for data in columns:
         if table["classifiers"].get(data) == key[1]:
           classifiers[data] = outcome
-      print(f"classifier {key[1]}: {100 * outcome[0]['eval/accuracy']:.1f}% test accuracy, "
-            f"{outcome[1]:.0f} s", flush=True)
+      print(f"classifier {key[1]}: {100 * outcome.results['eval/accuracy']:.1f}% test accuracy, "
+            f"{outcome.seconds:.0f} s{' (read back)' if outcome.read_back else ''}", flush=True)
       return
     method, data, seed = key
     seed_results[key] = outcome
-    print(f"{method} on {data}, seed {seed}: {outcome[1]:.0f} s", flush=True)
+    print(f"{method} on {data}, seed {seed}: {outcome.seconds:.0f} s"
+          f"{' (read back)' if outcome.read_back else ''}", flush=True)
     if all((method, data, s) in seed_results for s in seeds):
       per_seed = [seed_results[method, data, s] for s in seeds]
-      metrics = [{k: float(v) for k, v in results.items() if isinstance(v, (int, float))}
-                 for results, _, _, _ in per_seed]
+      metrics = [{k: float(v) for k, v in seed.results.items() if isinstance(v, (int, float))}
+                 for seed in per_seed]
       summary = metrics[0] if len(seeds) == 1 else summarise_seeds(metrics)
-      done[method, data] = (summary, sum(o[1] for o in per_seed), per_seed[0][2], per_seed[0][3])
+      done[method, data] = CellOutcome(summary, sum(seed.seconds for seed in per_seed),
+                                       per_seed[0].steps, per_seed[0].devices,
+                                       all(seed.read_back for seed in per_seed))
       image_figure(os.path.join(workdir, f"{data}.png"),
                    {m: os.path.join(workdir, f"{m}_{data}", f"seed{seeds[0]}")
                     for m in methods if (m, data) in done})
@@ -473,37 +545,39 @@ def run_mixture_table(table: dict, methods: list[str], datasets: list[str], num_
         if (method, data) not in done:
           cells += ["…"] * 4
           continue
-        results, wall, _, _ = done[method, data]
-        modes, hq, kl = _modes_hq_kl(results)
+        results, wall = done[method, data].results, done[method, data].seconds
+        modes, hq, kl = _modes_hq_kl(results, num_seeds)
         paper_modes, paper_hq = table["paper"].get(method, {}).get(data, ("-", "-"))
         cells += [f"{modes} ({paper_modes})", f"{hq} ({paper_hq})", kl, f"{wall:.0f}"]
       rows.append("| " + " | ".join(cells) + " |")
     steps_by_data = {}  # data -> the iterations of its cells done so far
-    for (_, data), (_, _, steps, _) in done.items():
-      steps_by_data.setdefault(data, set()).add(steps)
+    for (_, data), outcome in done.items():
+      steps_by_data.setdefault(data, set()).add(outcome.steps)
     iterations = ", ".join(f"{data} {'/'.join(f'{n:,}' for n in sorted(steps_by_data[data]))}"
                            for data in datasets if data in steps_by_data)
-    devices = sorted({device for _, _, _, device in done.values()})
+    devices = sorted({outcome.devices for outcome in done.values()})
     text = "\n".join(rows) + (
         f"\n\nmean ± sample std (ddof 1) over {num_seeds} seeds (from {_SEED.value}), vmapped in one process per "
         f"cell{f', {_JOBS.value} cells at a time' if _JOBS.value > 1 else ''}; iterations per cell: "
         f"{iterations}; {', '.join(devices)}, {os.cpu_count()} cores, "
         f"{platform.processor() or platform.machine()}; "
-        f"{'whole table' if finished else 'unfinished, so far'} {(time.perf_counter() - start) / 60:.1f} min.\n")
+        f"{elapsed_text(finished, time.perf_counter() - start, list(done.values()))}.\n")
     writers.replace_atomically(os.path.join(workdir, "table.md"), lambda f: f.write(text))
     return text
 
-  def record(key: tuple[str, str], outcome: tuple[dict, float, int, str]) -> None:
+  def record(key: tuple[str, str], outcome: CellOutcome) -> None:
     done[key] = outcome
-    results, wall, _, _ = outcome
-    modes, hq, kl = _modes_hq_kl(results)
-    print(f"{key[0]} on {key[1]}: {modes} modes, {hq} % HQ, mode KL {kl}, {wall:.0f} s", flush=True)
+    modes, hq, kl = _modes_hq_kl(outcome.results, num_seeds)
+    print(f"{key[0]} on {key[1]}: {modes} modes, {hq} % HQ, mode KL {kl}, {outcome.seconds:.0f} s"
+          f"{' (read back)' if outcome.read_back else ''}", flush=True)
     write(finished=False)
 
   run_cells([((method, data), run_cell,
               (method, data, cell_steps(table, data), _SEED.value, num_seeds, workdir))
              for method in methods for data in datasets], record)
   print(write(finished=True))
+  print(f"table: {os.path.join(workdir, 'table.md')}; figures: each cell's samples in "
+        f"{os.path.join(workdir, '<method>_<data>', 'samples')}/", flush=True)
 
 
 if __name__ == "__main__":

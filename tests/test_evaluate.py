@@ -72,6 +72,21 @@ def test_the_eval_section_may_differ_and_nothing_else(trained):
     evaluate.evaluate(config, os.path.join(workdir, "nothing"))
 
 
+def test_an_evaluation_keeps_the_settings_its_numbers_are_of(trained):
+  """`--mode=eval --config.eval.num_samples=128 --config.eval.hq_threshold=1.0` changes the
+  numbers; evaluations/<step>/config.json says with what, and the next evaluation's replaces it."""
+  config, workdir = trained
+  other = tiny(config)
+  other.eval.update(num_samples=128, hq_threshold=1.0)
+  evaluate.evaluate(other, workdir)
+  recorded = json.load(open(os.path.join(workdir, "evaluations", "40", "config.json")))
+  assert recorded["eval"]["num_samples"] == 128 and recorded["eval"]["hq_threshold"] == 1.0
+  assert recorded["model"] == json.load(open(os.path.join(workdir, "config.json")))["model"]
+  evaluate.evaluate(config, workdir)
+  recorded = json.load(open(os.path.join(workdir, "evaluations", "40", "config.json")))
+  assert recorded["eval"]["num_samples"] == 256 and recorded["eval"]["hq_threshold"] == 3.0
+
+
 def test_samples_of_a_mixture_run(trained):
   config, workdir = trained
   (path,) = evaluate.sample(config, workdir, num_samples=10, seed=3)

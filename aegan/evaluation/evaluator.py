@@ -198,14 +198,34 @@ def summarise_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
   return summary
 
 
-def mean_std_text(summary: dict[str, float], name: str, scale: float = 1.0, digits: int = 1) -> str:
+def mean_std_text(summary: dict[str, float], name: str, scale: float = 1.0, digits: int = 1,
+                  num_seeds: int | None = None) -> str:
   """`name`'s mean ± sample std from a summary of seeds (summarise_seeds), both times `scale`,
   with `digits` decimals: "7.3 ± 0.6"; the value alone where the summary has no spread (one
-  seed), "nan" where it lacks the metric."""
+  seed), "nan" where it lacks the metric. A mean over fewer seeds than the summary is of
+  (`<name>_seeds`: the others left it undefined) says so: "0.40 ± 0.14 (2 of 3 seeds)".
+  `num_seeds`: how many seeds the summary is of (default: how many `eval/seed<i>/` values of
+  `name` it holds, as evaluate_seeds writes them; ValueError if it holds none to count)."""
   mean = scale * summary.get(name, float("nan"))
   if name + "_std" not in summary:
     return f"{mean:.{digits}f}"
-  return f"{mean:.{digits}f} ± {scale * summary[name + '_std']:.{digits}f}"
+  text = f"{mean:.{digits}f} ± {scale * summary[name + '_std']:.{digits}f}"
+  if name + "_seeds" not in summary:
+    return text
+  if num_seeds is None:
+    num_seeds = 0
+    while seed_metric_name(name, num_seeds) in summary:
+      num_seeds += 1
+    if not num_seeds:
+      raise ValueError(f"{name} is defined for {summary[name + '_seeds']:.0f} seeds, of how "
+                       "many the summary does not say: pass num_seeds")
+  return f"{text} ({summary[name + '_seeds']:.0f} of {num_seeds} seeds)"
+
+
+def stacked_classifier(data_name: str) -> str:
+  """The digit classifier's config that counts the modes of stacked set `data_name`:
+  stacked_mnist5k -> classifier_mnist5k (configs/classifier_mnist5k.py)."""
+  return f"classifier_{data_name.removeprefix('stacked_')}"
 
 
 def seed_metric_name(name: str, seed: int) -> str:
@@ -232,7 +252,7 @@ class Evaluator:
     classifier_section = config.eval.get("classifier")
     if (isinstance(dataset, StackedImages) and not self._is_classifier
         and not (classifier_section and classifier_section.get("workdir"))):
-      classifier = f"classifier_{config.data.name.removeprefix('stacked_')}"
+      classifier = stacked_classifier(config.data.name)
       logging.warning("mode counting is off (no eval.classifier.workdir): train its classifier with "
                       "`python launch/main.py --config=configs/%s.py`, then add "
                       "--config.eval.classifier.workdir=runs/%s", classifier, classifier)

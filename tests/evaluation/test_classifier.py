@@ -3,6 +3,7 @@ the digits, restored from its workdir, it labels real stacked digits with their 
 and a stacked run's evaluation counts modes with it."""
 
 import json
+import os
 
 import jax
 import jax.numpy as jnp
@@ -41,6 +42,11 @@ def test_classification_metrics_by_hand():
 
 def test_the_classifier_labels_real_stacks_with_their_triples(classifier_run):
   workdir, results = classifier_run
+  # It makes no samples: no samples/ (which held only an empty final.npz), and the run's last
+  # line names its results and curves alone.
+  assert not os.path.exists(os.path.join(workdir, "samples"))
+  assert train._where_results_are(classifier_digits.get_config(), workdir) == (  # pylint: disable=protected-access
+      f"results in {workdir}/results.json, curves: tensorboard --logdir {workdir}")
   assert results["eval/accuracy"] > 0.85  # The digits are easy: 92% at the config's 1,500 steps.
   classifier = TrainedClassifier(workdir)
   assert classifier.accuracy == results["eval/accuracy"]

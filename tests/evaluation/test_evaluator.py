@@ -11,7 +11,7 @@ import pytest
 from aegan import train
 from aegan.data.images import quantise
 from aegan.evaluation.evaluator import (Evaluator, make_evaluation_draws, mean_std_text,
-                                        summarise_seeds)
+                                        seed_metric_name, summarise_seeds)
 from aegan.evaluation.ms_ssim import ms_ssim
 from aegan.methods import Networks
 from aegan.parallel import data_mesh, replicate
@@ -120,3 +120,22 @@ def test_mean_std_text_reads_a_seed_summary():
   assert mean_std_text(summary, "eval/hq_fraction", 100) == "30.0 ± 7.1"
   assert mean_std_text({"eval/modes": 8.0}, "eval/modes") == "8.0"  # One seed: no spread.
   assert mean_std_text({}, "eval/modes", digits=2) == "nan"
+
+
+def test_a_mean_over_fewer_seeds_than_ran_says_over_how_many():
+  """Seed 2 collapsed: no high-quality sample, so no mode KL; the KL's mean is over 2 seeds."""
+  nan = float("nan")
+  per_seed = [{"eval/modes": 8.0, "eval/mode_kl": 0.3}, {"eval/modes": 7.0, "eval/mode_kl": 0.5},
+              {"eval/modes": 0.0, "eval/mode_kl": nan}]
+  summary = summarise_seeds(per_seed)
+  # KL: mean 0.40, sample std |0.3 - 0.5| / √2 = 0.141; modes: mean 5, std √((9 + 4 + 25) / 2).
+  assert mean_std_text(summary, "eval/mode_kl", digits=2, num_seeds=3) == "0.40 ± 0.14 (2 of 3 seeds)"
+  assert mean_std_text(summary, "eval/modes", num_seeds=3) == "5.0 ± 4.4"
+  # As evaluate_seeds writes results (each seed's metrics beside): the count is read from them.
+  results = {**summary, **{seed_metric_name(name, seed): value
+                           for seed, metrics in enumerate(per_seed) for name, value in metrics.items()}}
+  assert mean_std_text(results, "eval/mode_kl", digits=2) == "0.40 ± 0.14 (2 of 3 seeds)"
+  none = summarise_seeds([{"eval/mode_kl": nan}] * 3)
+  assert mean_std_text(none, "eval/mode_kl", digits=2, num_seeds=3) == "nan ± nan (0 of 3 seeds)"
+  with pytest.raises(ValueError, match="num_seeds"):  # Of how many seeds, it cannot tell.
+    mean_std_text(summary, "eval/mode_kl")

@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -80,6 +81,53 @@ def test_ring_seeds_score_bitwise_as_the_run_evaluated_them(ring_run, tmp_path, 
   assert out["not_computed"] == GENERATOR_MEASURES
   summary = (tmp_path / "summary.md").read_text()
   assert "| eval/modes |" in summary and "eval/ivom" in summary  # Listed as not computed.
+
+
+def test_two_runs_samples_go_to_two_folders_and_others_are_not_overwritten(ring_run, tmp_path,
+                                                                           capsys, monkeypatch):
+  """`--run=A --samples=A/samples/final.npz`, then the same for B, once both wrote
+  scores/final/: the second replaced the first's scores without a word."""
+  run_a, _ = ring_run
+  run_b = tmp_path / "run_b"
+  shutil.copytree(run_a, run_b)
+  monkeypatch.chdir(tmp_path)
+  for run in (run_a, run_b):
+    assert score.main([f"--run={run}", f"--samples={run / 'samples' / 'final.npz'}"]) == 0
+  folders = {run: tmp_path / "scores" / f"{run.name}_final" for run in (run_a, run_b)}
+  for run, folder in folders.items():
+    assert json.load(open(folder / "results.json"))["samples"] == str(run / "samples" / "final.npz")
+  # Other samples into A's folder: one line, exit status 2, A's scores as they were.
+  kept = (folders[run_a] / "results.json").read_bytes()
+  capsys.readouterr()
+  assert score.main(["--data=ring", f"--samples={run_b / 'samples' / 'final.npz'}",
+                     f"--workdir={folders[run_a]}", "--num_samples=256"]) == 2
+  err = capsys.readouterr().err
+  assert err == (f"error: {folders[run_a]} holds the scores of {run_a / 'samples' / 'final.npz'}: "
+                 f"name another --workdir for {run_b / 'samples' / 'final.npz'} (or remove "
+                 f"{folders[run_a]})\n")
+  assert (folders[run_a] / "results.json").read_bytes() == kept
+  # The same samples again replace their own scores.
+  assert score.main([f"--run={run_a}", f"--samples={run_a / 'samples' / 'final.npz'}",
+                     f"--workdir={folders[run_a]}"]) == 0
+
+
+def test_stacked_samples_without_the_classifier_say_mode_counts_need_it(tmp_path, capsys):
+  """Scored (MS-SSIM), with one warning line naming the classifier run to train, and the mode
+  counts listed as not computed."""
+  images = np.random.default_rng(0).integers(0, 256, (20, 16, 16, 3), dtype=np.uint8)
+  np.savez(tmp_path / "s.npz", x=images)
+  out = scored(capsys, "--data=stacked_digits", f"--samples={tmp_path / 's.npz'}",
+               "--num_samples=20", f"--workdir={tmp_path / 'score'}")
+  warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+  assert warnings == [
+      "warning: stacked_digits's mode counts (eval/modes, eval/mode_kl, eval/confident_modes, "
+      "eval/confident_mode_kl, eval/confident_fraction) need its digit classifier: train it with "
+      "`python launch/main.py --config=configs/classifier_digits.py`, then add "
+      "--classifier_workdir=runs/classifier_digits; scoring without them"]
+  assert "eval/modes" not in out and 0 < out["eval/ms_ssim"] < 1
+  assert out["not_computed"] == {**GENERATOR_MEASURES, score.MODE_COUNTS:
+                                 "need the digit classifier: --classifier_workdir"}
+  assert f"- {score.MODE_COUNTS}: need the digit classifier" in (tmp_path / "score" / "summary.md").read_text()
 
 
 def test_grid_samples_score_by_the_data_name_alone(tmp_path, capsys):

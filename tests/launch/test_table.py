@@ -45,7 +45,7 @@ def test_a_small_table_has_each_cell_with_the_papers_number(tmp_path):
                       f"{config.optimizer.discriminator.schedule}")
   modes = re.fullmatch(r"(\d+\.\d) ± (\d+\.\d) \(1\)", cells[2])  # Paper: GAN 1 mode on the ring.
   hq = re.fullmatch(r"(\d+\.\d) ± (\d+\.\d) \(99\.3\)", cells[3])
-  kl = re.fullmatch(r"(\d+\.\d\d|nan) ± (\d+\.\d\d|nan)", cells[4])
+  kl = re.fullmatch(r"(\d+\.\d\d|nan) ± (\d+\.\d\d|nan)( \(\d of 2 seeds\))?", cells[4])
   assert modes and hq and kl, row
   assert "mean ± sample std (ddof 1) over 2 seeds" in table
   assert "iterations per cell: ring 200;" in table
@@ -67,6 +67,23 @@ def test_a_small_table_has_each_cell_with_the_papers_number(tmp_path):
          for seed_samples in samples]
   if all(np.isfinite(kls)):
     assert f"{sum(kls) / 2:.2f}" == kl[1] and f"{abs(kls[0] - kls[1]) / 2**0.5:.2f}" == kl[2]
+    assert kl[3] is None
+  else:  # A seed with no high-quality sample leaves its KL undefined, and the mean says so.
+    assert kl[3] == f" ({int(np.isfinite(kls).sum())} of 2 seeds)"
+  # The cell's progress as launch/main.py logs it, and a last line naming what was written.
+  assert re.search(r"step 200/200 \| [\d.]+ it/s \| ETA", result.stderr), result.stderr
+  assert result.stdout.splitlines()[-1] == (f"table: {tmp_path / 'table.md'}; figures: each "
+                                            f"cell's samples in {tmp_path / '<method>_<data>' / 'samples'}/")
+  assert re.search(r"; whole table \d+\.\d min\.$", table.strip())
+  # Again: the cell is read back, with the wall time of the invocation that trained it, and the
+  # table's own time is this invocation's.
+  again = run_table("--methods=gan", "--datasets=ring", "--seeds=2", "--steps=200",
+                    f"--workdir={tmp_path}")
+  assert again.returncode == 0, again.stderr
+  table_again = (tmp_path / "table.md").read_text()
+  assert table_again.splitlines()[:3] == table.splitlines()[:3]  # Wall s included.
+  assert re.search(r"; this invocation \d+\.\d min, 1 of 1 cells read back from an earlier one "
+                   r"\(cells' wall times added up: \d+\.\d min\)\.$", table_again.strip())
 
 
 def test_cells_in_parallel_processes_give_the_same_table(tmp_path):
@@ -115,7 +132,14 @@ def test_veegan2_cell_is_the_mean_and_std_of_its_seeds_runs_beside_the_papers(tm
   table = (tmp_path / "table.md").read_text()
   header, row = column_table(table, "stacked_mnist5k")
   assert header == ["method", "modes (paper's stacked_mnist)", "KL (paper's stacked_mnist)",
-                    "confident modes", "IvOM", "wall s (all seeds)"]
+                    "confident modes", "IvOM on [-1, 1]", "wall s (all seeds)"]
+  assert "IvOM: ours is the mean squared error per pixel value on the [-1, 1] scale" in table
+  # Each cell's progress, as launch/main.py logs it; none of Orbax's notes on the classifier's
+  # read-only checkpoints; a last line naming table.md and the figure.
+  assert re.search(r"step 20/20 \| [\d.]+ it/s \| ETA", result.stderr), result.stderr
+  assert "read only" not in result.stderr and "read_only" not in result.stderr, result.stderr
+  assert result.stdout.splitlines()[-1] == (f"table: {tmp_path / 'table.md'}; figures: "
+                                            f"{tmp_path / 'stacked_mnist5k.png'}")
   seeds = [json.load(open(tmp_path / "veegan_stacked_mnist5k" / f"seed{i}" / "results.json"))
            for i in range(2)]
 
@@ -144,10 +168,17 @@ def test_veegan2_cell_is_the_mean_and_std_of_its_seeds_runs_beside_the_papers(tm
   np.testing.assert_array_equal(figure[plots.LABEL_HEIGHT:plots.LABEL_HEIGHT + samples.shape[0]],
                                 samples)
   assert figure.shape[0] > 2 * plots.LABEL_HEIGHT + samples.shape[0]  # The pairs below.
-  # Run again, the table is read back from the finished runs: the same rows, wall times too.
+  # Run again, the table is read back from the finished runs: the same rows, wall times too,
+  # the classifier's included, and the table's own time is this invocation's.
   again = run_image_table("veegan2", *args)
   assert again.returncode == 0, again.stderr
-  assert column_table((tmp_path / "table.md").read_text(), "stacked_mnist5k") == [header, row]
+  table_again = (tmp_path / "table.md").read_text()
+  assert column_table(table_again, "stacked_mnist5k") == [header, row]
+  classifier_line = [line for line in table.splitlines() if line.startswith("classifier ")]
+  assert classifier_line == [line for line in table_again.splitlines()
+                             if line.startswith("classifier ")]
+  assert re.search(r"; this invocation \d+\.\d min, 2 of 2 cells read back from an earlier one",
+                   table_again)
 
 
 def test_alpha_gan_cell_has_the_battery_and_the_real_datas_reference(tmp_path):
@@ -172,6 +203,57 @@ def test_alpha_gan_cell_has_the_battery_and_the_real_datas_reference(tmp_path):
   assert config["eval"]["features"]["network"] == "classifier"
   assert config["eval"]["features"]["workdir"] == str(tmp_path / "classifier_mnist5k_color_mnist5k")
   assert config["eval"]["critic"]["num_test"] == 1_000 and config["eval"]["num_samples"] == 5_000
+
+
+# table.md's text from given outcomes, in a process of its own (launch/table.py's flags would
+# clash with those of benchmarks imported by other tests).
+RENDER = """
+import json, math
+from aegan.evaluation.evaluator import summarise_seeds
+from launch import table
+nan = math.nan
+per_seed = [{"eval/ivom": 0.1, "inception/fid": 50.0, "inception/kid": nan},
+            {"eval/ivom": 0.2, "inception/fid": 60.0, "inception/kid": nan},
+            {"eval/ivom": 0.3, "inception/fid": nan, "inception/kid": nan}]
+done = {("veegan", "cifar10"): table.CellOutcome(summarise_seeds(per_seed), 30.0, 20, "1 cpu", True),
+        ("dcgan", "cifar10"): table.CellOutcome(
+            table.inception_metrics({"eval/fid": None, "eval/kid": 0.5, "samples": "x.npz"}),
+            12.0, 20, "1 cpu", False)}
+print(json.dumps({
+    "three": table.image_table_text("veegan2", ["cifar10"], ["veegan"], {}, {},
+                                    {k: v for k, v in done.items() if k[0] == "veegan"},
+                                    [0, 1, 2], "budget short", True, 60.0),
+    "one": table.image_table_text("veegan2", ["cifar10"], ["dcgan"], {}, {},
+                                  {k: v for k, v in done.items() if k[0] == "dcgan"}, [0],
+                                  "budget short", True, 60.0)}))
+"""
+
+
+def test_image_table_text_shows_nan_inception_numbers_and_the_seeds_a_mean_is_over():
+  """veegan2 with --inception_weights: the Inception's columns as alpha_gan's; a metric no seed
+  defines is nan, one some seeds define says over how many; IvOM's pixel scale beside the
+  paper's; a table read back says its time is this invocation's."""
+  import json  # pylint: disable=import-outside-toplevel
+  result = subprocess.run([sys.executable, "-c", RENDER], cwd=REPO, capture_output=True,
+                          text=True, timeout=300, check=True)
+  texts = json.loads(result.stdout)
+  header, row = column_table(texts["three"], "cifar10")
+  assert header == ["method", "IvOM on [-1, 1] (paper)", "FID (Inception)", "KID (Inception)",
+                    "wall s (all seeds)"]
+  # IvOM: mean 0.2, sample std 0.1; FID over seeds 0 and 1: 55 ± |50 - 60| / √2 = 7.07.
+  assert row == ["veegan", "0.2000 ± 0.1000 (0.0068 ± 0.0001)", "55.0 ± 7.1 (2 of 3 seeds)",
+                 "nan ± nan (0 of 3 seeds)", "30"]
+  assert ("IvOM: ours is the mean squared error per pixel value on the [-1, 1] scale the networks "
+          "work in, 4x the same error on [0, 1] pixels") in texts["three"]
+  assert "the paper's CIFAR-10 numbers do not say which pixel scale they use" in texts["three"]
+  assert texts["three"].strip().endswith(
+      "this invocation 1.0 min, 1 of 1 cells read back from an earlier one (cells' wall times "
+      "added up: 0.5 min).")
+  # One seed whose Inception scoring left FID undefined (None in its results.json): nan.
+  header, row = column_table(texts["one"], "cifar10")
+  assert header == ["method", "FID (Inception)", "KID (Inception)", "wall s (all seeds)"]
+  assert row == ["dcgan", "nan", "0.5000", "12"]
+  assert "IvOM:" not in texts["one"] and texts["one"].strip().endswith("whole table 1.0 min.")
 
 
 def test_image_table_skips_a_column_whose_data_is_missing_with_one_line(tmp_path):
