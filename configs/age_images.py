@@ -41,7 +41,8 @@ def get_config(data: str = "color_mnist5k") -> ml_collections.ConfigDict:
       model=dict(latent_dim=latent_dim, compute_dtype="float32", encoder=common.conv(64),
                  generator=common.conv(64)),
       loss=dict(reconstruction_weight=10 * latent_dim / images.pixel_values(data),
-                latent_reconstruction_weight=500.0, generator_updates=GENERATOR_UPDATES[data]),
+                latent_reconstruction_weight=500.0, adversarial_weight=1.0,
+                generator_updates=GENERATOR_UPDATES[data]),
       optimizer=dict(encoder=common.adam(2e-4), generator=common.adam(2e-4)),
       **common.image_schedule(100_000),
   )))

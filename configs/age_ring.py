@@ -36,7 +36,7 @@ def get_config() -> ml_collections.ConfigDict:
           generator=common.mlp((128, 128)),
       ),
       loss=dict(reconstruction_weight=10.0, latent_reconstruction_weight=1.0,
-                generator_updates=2),
+                adversarial_weight=1.0, generator_updates=2),
       optimizer=dict(encoder=adam(1e-3), generator=adam(1e-3)),
       **common.schedule(steps=10_000, batch_size=500, steps_per_call=100, log_every=500,
                         eval_every=2_000, checkpoint_every=2_000),

@@ -37,6 +37,7 @@ def alpha_gan(data: dict, steps: int = 100_000, reconstruction_weight: float = 0
       ),
       loss=dict(
           reconstruction_weight=reconstruction_weight,
+          adversarial_weight=1.0,  # 0: no adversarial term for E and G (an autoencoder).
           adversarial_form="non_saturating",
           generator_updates=2,
           code_discriminator=True,  # False: an AE-GAN (no code discriminator).

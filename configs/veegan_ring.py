@@ -40,6 +40,7 @@ def get_config() -> ml_collections.ConfigDict:
       loss=dict(
           adversarial_form="log_ratio",  # the generator minimises the raw logit [paper].
           reconstruction="l2",  # d(z, F(G(z))) = ‖z - F(G(z))‖² [paper, Eq. 7].
+          latent_reconstruction_weight=1.0,  # d's weight [paper]; 0: the ablation without it.
           reconstructor_noise_std=1.0,  # p_θ(z|x) = N(F(x), I) [code].
           # k discriminator updates per generator update, each on its own draws (1: the
           # paper's Algorithm 1); the k updates of an iteration share its learning rate.

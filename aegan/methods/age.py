@@ -20,7 +20,10 @@ Phases per iteration (the paper's Section 3, alternating as in the authors' age.
          L_G = Δ(E(G(z))) + μ E‖z - E(G(z))‖₂²
 λ is `config.loss.reconstruction_weight`, μ `config.loss.latent_reconstruction_weight`. The
 encoder gets only the data reconstruction and the generator only the latent one (the paper's
-asymmetric choice). On the sphere ‖z - ẑ‖² = 2 - 2 cos(z, ẑ), so the squared distance is the
+asymmetric choice). Every Δ term of both losses (the game) is multiplied by
+β = `config.loss.adversarial_weight` (1.0, the paper's, in every config); β = 0 is the ablation
+without the game: an autoencoder E, G on λ‖x - G(E(x))‖₁ and μ‖z - E(G(z))‖², whose samples
+G(z) nothing pulls toward the data. On the sphere ‖z - ẑ‖² = 2 - 2 cos(z, ẑ), so the squared distance is the
 authors' default cosine latent loss up to scale.
 
 Global batch: Δ is a nonlinear function of batch moments, so under data parallelism the
@@ -49,6 +52,7 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
   dtype = models.compute_dtype(config)
   data_weight = loss_config.reconstruction_weight
   latent_weight = loss_config.latent_reconstruction_weight
+  adversarial_weight = loss_config.adversarial_weight
 
   def generate(nets: Networks, batch: Batch) -> jax.Array:
     return nets("generator", batch["z"]).reshape((-1,) + example_shape)
@@ -66,7 +70,7 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
     kl_fake = losses.batch_gaussian_kl(encode(nets, generate(nets, batch)), axis)
     x_rec = nets("generator", z_real).reshape((-1,) + example_shape)
     reconstruction = mean_over_devices(losses.l1_reconstruction(batch["x"], x_rec))
-    loss = kl_real - kl_fake + data_weight * reconstruction
+    loss = adversarial_weight * (kl_real - kl_fake) + data_weight * reconstruction
     return loss, {"encoder_loss": loss, "kl_real": kl_real, "kl_fake": kl_fake,
                   "reconstruction_l1": reconstruction}
 
@@ -75,7 +79,7 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
     z_fake = encode(nets, generate(nets, batch))
     kl_fake = losses.batch_gaussian_kl(z_fake, axis)
     latent_reconstruction = mean_over_devices(losses.l2_reconstruction(batch["z"], z_fake))
-    loss = kl_fake + latent_weight * latent_reconstruction
+    loss = adversarial_weight * kl_fake + latent_weight * latent_reconstruction
     return loss, {"generator_loss": loss, "generator_kl_fake": kl_fake,
                   "latent_reconstruction": latent_reconstruction}
 
@@ -103,11 +107,12 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
 
 def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
   """Raises config_checks.ConfigError unless AGE can train `config`: a positive number of
-  generator updates, weights λ, μ >= 0 and codes of at least 2 dimensions (a unit sphere)."""
+  generator updates, weights λ, μ, β >= 0 and codes of at least 2 dimensions (a unit sphere)."""
   del num_devices  # Its examples stand alone: any split over devices is the same batch.
   config_checks.positive_int(config, "loss.generator_updates")
   config_checks.non_negative(config, "loss.reconstruction_weight")
   config_checks.non_negative(config, "loss.latent_reconstruction_weight")
+  config_checks.non_negative(config, "loss.adversarial_weight")
   latent_dim = config.model.latent_dim
   config_checks.require(latent_dim >= 2, "config.model.latent_dim must be >= 2 for AGE's "
                         f"unit-sphere codes, got {latent_dim}")

@@ -17,7 +17,8 @@ code-discriminator orientation as corrected after arXiv v1, prior = "real"):
     code discrim.:  -log C(z) - log(1 - C(ẑ))
 A is the adversarial form, `config.loss.adversarial_form`: "log_ratio" (-logit, the objective's)
 or "non_saturating" (-log σ(logit)); λ is `config.loss.reconstruction_weight`; ‖·‖₁ is summed
-over pixels and averaged over the batch.
+over pixels and averaged over the batch. Every A term of the encoder's and the generator's
+losses is multiplied by β = `config.loss.adversarial_weight` (1.0, the paper's, in every config).
 
 Phases per iteration: discriminator, code discriminator, then the encoder and generator
 together `config.loss.generator_updates` times (the paper reports several generator/encoder
@@ -30,7 +31,9 @@ from the data discriminator (and C does not depend on θ).
 
 Ablations as config: `loss.code_discriminator = False` drops C and its update (an AE-GAN, the
 encoder follows the reconstruction only); `loss.discriminate_samples = False` lets D see only
-real data and reconstructions; `loss.reconstruction_weight = 0` drops the L1 term.
+real data and reconstructions; `loss.reconstruction_weight = 0` drops the L1 term;
+`loss.adversarial_weight = 0` drops every adversarial term of the encoder's and the generator's
+losses (a plain autoencoder on λ‖x - x_rec‖₁, beside discriminators that still train).
 """
 
 import jax
@@ -45,6 +48,7 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
   model, loss_config = config.model, config.loss
   dtype = models.compute_dtype(config)
   weight, form = loss_config.reconstruction_weight, loss_config.adversarial_form
+  adversarial_weight = loss_config.adversarial_weight
   use_code_discriminator = loss_config.code_discriminator
   discriminate_samples = loss_config.discriminate_samples
   encoder_noise_dim = model.get("encoder_noise_dim", 0)
@@ -80,14 +84,14 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
     if use_code_discriminator:
       metrics["encoder_adversarial"] = losses.generator_adversarial_loss(
           nets("code_discriminator", z_hat), form)
-      loss += metrics["encoder_adversarial"]
+      loss += adversarial_weight * metrics["encoder_adversarial"]
     x_rec_for_d = nets("generator", jax.lax.stop_gradient(z_hat)).reshape((-1,) + example_shape)
     metrics["generator_adversarial"] = losses.generator_adversarial_loss(
         nets("discriminator", x_rec_for_d), form)
     if discriminate_samples:
       metrics["generator_adversarial"] += losses.generator_adversarial_loss(
           nets("discriminator", generate(nets, batch)), form)
-    loss += metrics["generator_adversarial"]
+    loss += adversarial_weight * metrics["generator_adversarial"]
     return loss, metrics
 
   def sample_noise(key: jax.Array) -> dict[str, jax.Array]:
@@ -121,11 +125,12 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
 
 def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
   """Raises config_checks.ConfigError unless α-GAN can train `config`: a known adversarial
-  form, a positive number of generator/encoder updates and λ >= 0."""
+  form, a positive number of generator/encoder updates and λ, β >= 0."""
   del num_devices  # Its examples stand alone: any split over devices is the same batch.
   config_checks.adversarial_form(config)
   config_checks.positive_int(config, "loss.generator_updates")
   config_checks.non_negative(config, "loss.reconstruction_weight")
+  config_checks.non_negative(config, "loss.adversarial_weight")
 
 
 def recipe(config: ml_collections.ConfigDict) -> str:

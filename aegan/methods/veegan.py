@@ -19,7 +19,10 @@ Phases per iteration, on the same draws of (x, z, ε_G, ε) (Algorithm 1, step 1
      (the "log_ratio" form, default) or, as an ablation, a non-saturating/minimax form of it;
      d is `config.loss.reconstruction` (no default; every config sets it): "l2"
      (‖z − F(G(z))‖², the paper's Eq. 7, which every config uses), "gaussian_nll"
-     (−log N(z; F(G(z)), I), the authors' code, half of l2 plus a constant) or "l1".
+     (−log N(z; F(G(z)), I), the authors' code, half of l2 plus a constant) or "l1". The d
+     term is multiplied by `config.loss.latent_reconstruction_weight` (1.0, the paper's, in
+     every config); 0 is the ablation without the latent reconstruction: a GAN whose
+     discriminator sees (z, x) pairs, the reconstructor learning nothing.
 The authors' code updates the three networks simultaneously from one batch; here the
 discriminator updates first and the generator/reconstructor phase sees the updated D.
 """
@@ -43,6 +46,7 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
   dtype = models.compute_dtype(config)
   reconstruction = RECONSTRUCTIONS[loss_config.reconstruction]
   form = loss_config.adversarial_form
+  latent_weight = loss_config.latent_reconstruction_weight
 
   def generate(nets: Networks, batch: Batch) -> jax.Array:
     x = nets("generator", batch["z"], batch["generator_noise"])
@@ -66,7 +70,7 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
     # positive ("data") side; the log-ratio form of the generator loss on -D is E[D].
     adversarial = losses.generator_adversarial_loss(-nets("discriminator", x_gen, batch["z"]), form)
     latent_reconstruction = reconstruction(batch["z"], nets("reconstructor", x_gen))
-    loss = adversarial + latent_reconstruction
+    loss = adversarial + latent_weight * latent_reconstruction
     return loss, {"generator_adversarial": adversarial, "latent_reconstruction": latent_reconstruction}
 
   def sample_noise(key: jax.Array) -> dict[str, jax.Array]:
@@ -101,7 +105,8 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
 
 def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
   """Raises config_checks.ConfigError unless VEEGAN can train `config`: a known adversarial form
-  and reconstruction d, σ >= 0 and a positive number of discriminator updates."""
+  and reconstruction d, σ >= 0, the latent reconstruction's weight >= 0 and a positive number
+  of discriminator updates."""
   del num_devices  # Its examples stand alone: any split over devices is the same batch.
   config_checks.adversarial_form(config)
   config_checks.discriminator_updates(config)
@@ -110,6 +115,7 @@ def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
                         f"unknown config.loss.reconstruction {reconstruction!r}; "
                         f"choose one of {list(RECONSTRUCTIONS)}")
   config_checks.non_negative(config, "loss.reconstructor_noise_std")
+  config_checks.non_negative(config, "loss.latent_reconstruction_weight")
 
 
 def recipe(config: ml_collections.ConfigDict) -> str:

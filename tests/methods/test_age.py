@@ -83,6 +83,29 @@ def test_generator_loss_by_hand(tiny_age):
   np.testing.assert_allclose(loss, kl_by_hand(z_fake) + 7.0 * latent, rtol=1e-4)
 
 
+def test_adversarial_weight_zero_leaves_the_two_reconstructions_alone(tiny_age):
+  """β = `loss.adversarial_weight` multiplies every Δ term of both losses; β = 0 (the learning
+  floors' AGE ablation) leaves exactly λ‖x - G(E(x))‖₁ for the encoder and μ‖z - E(G(z))‖² for
+  the generator; β = 0.5 halves the game's terms."""
+  tiny_age.loss.update(reconstruction_weight=3.0, latent_reconstruction_weight=7.0,
+                       adversarial_weight=0.0)
+  method, params, batch = setup(tiny_age)
+  encoder_loss, encoder_metrics = phase_loss(method, 0, params, batch)
+  generator_loss, generator_metrics = phase_loss(method, 1, params, batch)
+  # The Δ terms removed are not zero themselves.
+  assert abs(float(encoder_metrics["kl_real"] - encoder_metrics["kl_fake"])) > 1e-3
+  assert float(generator_metrics["generator_kl_fake"]) > 1e-3
+  np.testing.assert_array_equal(encoder_loss, 3.0 * encoder_metrics["reconstruction_l1"])
+  np.testing.assert_array_equal(generator_loss, 7.0 * generator_metrics["latent_reconstruction"])
+  tiny_age.loss.adversarial_weight = 0.5
+  method, params, batch = setup(tiny_age)
+  (encoder_loss, m), (generator_loss, g) = phase_loss(method, 0, params, batch), phase_loss(method, 1, params, batch)
+  np.testing.assert_allclose(encoder_loss, 0.5 * (m["kl_real"] - m["kl_fake"]) + 3.0 * m["reconstruction_l1"],
+                             rtol=1e-6)
+  np.testing.assert_allclose(generator_loss, 0.5 * g["generator_kl_fake"] + 7.0 * g["latent_reconstruction"],
+                             rtol=1e-6)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_encoder_steps_push_fake_codes_away_from_the_prior(tiny_age, seed):
   """Twenty SGD steps of the encoder alone on L_E = Δ(E(x)) - Δ(E(G(z))) (no L1 term) widen
@@ -128,6 +151,7 @@ def test_the_loss_on_four_devices_is_the_global_batch_loss(tiny_age, phase):
     ("loss.generator_updates", 0, "config.loss.generator_updates must be a positive integer"),
     ("loss.reconstruction_weight", -1.0, "config.loss.reconstruction_weight must be >= 0"),
     ("loss.latent_reconstruction_weight", -1.0, "config.loss.latent_reconstruction_weight must be >= 0"),
+    ("loss.adversarial_weight", -1.0, "config.loss.adversarial_weight must be >= 0"),
     ("model.latent_dim", 1, "config.model.latent_dim must be >= 2"),
 ])
 def test_bad_fields_are_refused_in_one_line(tiny_age, field, value, expected):

@@ -6,6 +6,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from aegan import configuration
+from aegan.config_checks import ConfigError
 from aegan.methods import Networks
 from tests.methods.loss_helpers import apply, setup
 
@@ -119,6 +121,35 @@ def test_ablations_are_config(tiny_alpha_gan):
   loss, metrics = phase_loss(method, "encoder_generator", params, batch)
   np.testing.assert_allclose(loss, -jnp.mean(d(x_rec)), rtol=1e-5)  # λ = 0: adversarial only.
   assert "encoder_adversarial" not in metrics
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5])
+def test_adversarial_weight_scales_every_adversarial_term_of_encoder_and_generator(tiny_alpha_gan, weight):
+  """β = `loss.adversarial_weight`: the loss is λ‖x - x_rec‖₁ + β(A(C(ẑ)) + A(D(x_rec)) + A(D(x_gen)));
+  β = 0 is exactly the autoencoder's loss (the learning floors' α-GAN ablation), and its
+  gradients are the L1 term's alone."""
+  tiny_alpha_gan.loss.update(reconstruction_weight=0.7, adversarial_weight=weight)
+  method, params, batch = setup(tiny_alpha_gan)
+  loss, metrics = phase_loss(method, "encoder_generator", params, batch)
+  adversarial = metrics["encoder_adversarial"] + metrics["generator_adversarial"]
+  assert abs(float(adversarial)) > 1e-3  # The terms that β scales are there to scale.
+  if weight == 0.0:
+    np.testing.assert_array_equal(loss, 0.7 * metrics["reconstruction_l1"])
+    grads = jax.grad(lambda p: phase_loss(method, "encoder_generator", p, batch)[0])(params)
+    l1_grads = jax.grad(lambda p: 0.7 * terms(method, p, batch)["l1"])(params)
+    for network in ("encoder", "generator"):
+      jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7),
+                   grads[network], l1_grads[network])
+  else:
+    np.testing.assert_allclose(loss, 0.7 * metrics["reconstruction_l1"] + weight * adversarial,
+                               rtol=1e-6)
+
+
+def test_a_negative_adversarial_weight_is_refused_in_one_line(tiny_alpha_gan):
+  tiny_alpha_gan.loss.adversarial_weight = -1.0
+  with pytest.raises(ConfigError) as error:
+    configuration.validate(tiny_alpha_gan, 1)
+  assert str(error.value) == "config.loss.adversarial_weight must be >= 0, got -1.0"
 
 
 def test_encoder_noise_makes_the_posterior_implicit(tiny_alpha_gan):

@@ -5,7 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from aegan import losses
+from aegan import configuration, losses
+from aegan.config_checks import ConfigError
 from aegan.methods import Networks
 from tests.methods.loss_helpers import apply, phase_loss, setup
 
@@ -62,6 +63,30 @@ def test_reconstructor_follows_only_the_reconstruction_gradient(tiny_veegan):
   jax.tree.map(lambda a, b, c: np.testing.assert_allclose(a, b + c, rtol=1e-4, atol=1e-6),
                total["generator"], reconstruction_only["generator"], adversarial_only["generator"])
   assert any(float(jnp.abs(g).max()) > 0 for g in jax.tree.leaves(adversarial_only["generator"]))
+
+
+def test_latent_reconstruction_weight_zero_leaves_the_adversarial_term_alone(tiny_veegan):
+  """`loss.latent_reconstruction_weight` multiplies d(z, F(G(z))); 0 (the learning floors'
+  VEEGAN ablation) leaves exactly the adversarial term, and the reconstructor no gradient."""
+  tiny_veegan.loss.latent_reconstruction_weight = 0.0
+  method, params, batch = setup(tiny_veegan)
+  loss, metrics = phase_loss(method, 1, params, batch)
+  assert float(metrics["latent_reconstruction"]) > 1e-3  # The term removed is not zero itself.
+  np.testing.assert_array_equal(loss, metrics["generator_adversarial"])
+  grads = jax.grad(lambda p: phase_loss(method, 1, p, batch)[0])(params)
+  assert all(float(jnp.abs(g).max()) == 0.0 for g in jax.tree.leaves(grads["reconstructor"]))
+  tiny_veegan.loss.latent_reconstruction_weight = 2.5
+  method, params, batch = setup(tiny_veegan)
+  loss, metrics = phase_loss(method, 1, params, batch)
+  np.testing.assert_allclose(
+      loss, metrics["generator_adversarial"] + 2.5 * metrics["latent_reconstruction"], rtol=1e-6)
+
+
+def test_a_negative_latent_reconstruction_weight_is_refused_in_one_line(tiny_veegan):
+  tiny_veegan.loss.latent_reconstruction_weight = -1.0
+  with pytest.raises(ConfigError) as error:
+    configuration.validate(tiny_veegan, 1)
+  assert str(error.value) == "config.loss.latent_reconstruction_weight must be >= 0, got -1.0"
 
 
 def test_reconstruction_and_form_are_config_choices(tiny_veegan):
