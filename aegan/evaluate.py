@@ -16,7 +16,9 @@ run (e.g. `--config.eval.features.weights=...` to add FID with the Inception net
 - `sample`: `num_samples` samples from the random stream `sample` of `seed`
   (aegan/sampling.py, `stream_key`), written to
   `<workdir>/samples/sample_<step>_seed<seed>.npz` (`x`: uint8 images, or the vectors as
-  float32) and `.png` (an image grid, or a scatter plot over a 2-D mixture's modes).
+  float32, a mixture's in the data config's units as every evaluation's:
+  aegan/evaluation/evaluator.py, `in_data_units`) and `.png` (an image grid, or a scatter plot
+  over a 2-D mixture's modes).
 """
 
 import os
@@ -34,7 +36,7 @@ from aegan.configuration import ConfigError
 from aegan.data.images import quantise
 from aegan.data.mixtures import GaussianMixture
 from aegan.evaluation import Evaluator
-from aegan.evaluation.evaluator import map_draws
+from aegan.evaluation.evaluator import in_data_units, map_draws
 from aegan.evaluation.seeds import evaluate_seeds
 from aegan.experiment import RestoredRun, restore_read_only, seed_slice
 from aegan.parallel import data_mesh, replicate
@@ -156,8 +158,8 @@ def sample(config: ml_collections.ConfigDict, workdir: str, num_samples: int, se
     params, batch_stats = state.params, state.batch_stats
     if num_seeds > 1:
       params, batch_stats = seed_slice(params, index), seed_slice(batch_stats, index)
-    samples = np.asarray(multihost_utils.process_allgather(
-        draw(params, batch_stats, arrays, jnp.int32(seed)), tiled=True))[:num_samples]
+    samples = in_data_units(dataset, np.asarray(multihost_utils.process_allgather(
+        draw(params, batch_stats, arrays, jnp.int32(seed)), tiled=True))[:num_samples])
     stem = os.path.join(workdir, "samples", f"sample_{step:08d}_seed{seed}"
                         + (f"_run{index}" if num_seeds > 1 else ""))
     if distributed.is_writer():
@@ -167,7 +169,7 @@ def sample(config: ml_collections.ConfigDict, workdir: str, num_samples: int, se
       if is_image:
         plots.image_grid(stem + ".png", samples)
       elif isinstance(dataset, GaussianMixture) and dataset.example_shape == (2,):
-        plots.scatter_2d(stem + ".png", samples, dataset.means,
+        plots.scatter_2d(stem + ".png", samples, dataset.in_data_units().means,
                          f"{config.method} step {step}: {num_samples} samples")
       logging.info("%d samples at step %d: %s.npz", num_samples, step, stem)
     paths.append(stem + ".npz")

@@ -65,7 +65,7 @@ def held_modes(samples: np.ndarray, means: np.ndarray, unit: float, threshold: f
 def cell_held_modes(workdir: str) -> list[int]:
   """Each seed's held modes in a finished cell, from the samples its final evaluation scored."""
   config = ml_collections.ConfigDict(json.load(open(os.path.join(workdir, "config.json"))))
-  mixture = make_dataset(config.data)
+  mixture = make_dataset(config.data).in_data_units()  # final.npz is in the config's units.
   samples = np.load(os.path.join(workdir, "samples", "final.npz"))["x"]
   samples = samples.reshape((-1,) + samples.shape[-2:])  # [seeds, N, D], one seed or several.
   return [held_modes(seed, mixture.means, mixture.hq_unit, config.eval.hq_threshold)

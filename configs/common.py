@@ -10,18 +10,19 @@ import ml_collections
 def ring() -> dict:
   """8 Gaussians on a circle of radius 1 [VEEGAN, figure axes], std 0.01 [PacGAN's re-run].
 
-  `standardise` (ours; ring and grid): every 2-D mixture is trained and scored in standardised
+  `standardise` (ours; ring and grid): every 2-D mixture is trained in standardised
   coordinates, (x − E[x]) / s with s the root-mean-square distance of a sample from the mean
   (aegan/data/mixtures.py, `GaussianMixture.standardised`), so that one recipe serves every
   radius, spacing and std: the recipes were tuned at s = 1 (this ring), and without it VEEGAN
   finds 1 of 8 modes on the same ring at radius 10 (docs/results.md). The mode measures do not
-  change with it; samples, plots and reconstruction errors are in the standardised units."""
+  change with it; samples, plots, reconstruction errors and launch/score.py's input are in the
+  config's units (the evaluation maps the networks' output back, docs/data.md)."""
   return dict(name="ring", num_modes=8, radius=1.0, std=0.01, standardise=True)
 
 
 def grid() -> dict:
   """25 Gaussians at {-4, -2, 0, 2, 4}², std 0.05 [VEEGAN, Section 5.1]; standardised as the
-  ring (`ring`): trained and scored at spacing 0.5, std 0.0125 (s = 4)."""
+  ring (`ring`): trained at spacing 0.5, std 0.0125 (s = 4)."""
   return dict(name="grid", size=5, spacing=2.0, std=0.05, standardise=True)
 
 

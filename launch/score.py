@@ -14,6 +14,8 @@ several-seed run's samples/final.npz holds them: each seed is scored as the eval
 then their mean (`eval/<metric>`), sample standard deviation (`eval/<metric>_std`, ddof 1) and
 each (`eval/seed<i>/<metric>`). The first `--num_samples` of each set are scored: by default the
 protocol's count, `eval.num_samples` of the data set's config (PROTOCOLS) or of `--run`'s.
+A mixture's vectors are in its data config's own coordinates (the paper's, for the protocols),
+though training standardises them (docs/data.md): a run's final.npz holds them so.
 
 The measures are the evaluator's that need only samples (aegan/evaluation/scoring.py, the same
 code): mode counts, % high quality and mode KL on mixtures; MS-SSIM of the samples next to

@@ -5,12 +5,14 @@ import hashlib
 import json
 import os
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from aegan import evaluate, train
 from aegan.checkpoint import CheckpointNotFoundError
 from aegan.configuration import ConfigError
+from aegan.evaluation.evaluator import map_draws
 from configs import dcgan_stacked_digits
 from tests.conftest import tiny
 
@@ -24,12 +26,13 @@ def _files(workdir) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-  """A tiny gan_ring run of 40 iterations, evaluated at 20 and 40, checkpoints at both."""
-  from configs import gan_ring  # pylint: disable=import-outside-toplevel
-  config = tiny(gan_ring.get_config(), steps=40)
+  """A tiny gan_grid run of 40 iterations (standardised: trained at 1/s = 1/4.000625 of the
+  paper's grid), evaluated at 20 and 40, checkpoints at both."""
+  from configs import gan_grid  # pylint: disable=import-outside-toplevel
+  config = tiny(gan_grid.get_config(), steps=40)
   config.eval.every = 20
   config.checkpoint.every = 20
-  workdir = str(tmp_path_factory.mktemp("gan_ring"))
+  workdir = str(tmp_path_factory.mktemp("gan_grid"))
   train.train_and_evaluate(config, workdir)
   return config, workdir
 
@@ -48,7 +51,7 @@ def test_evaluating_a_checkpoint_gives_trainings_numbers_and_changes_nothing(tra
     output = os.path.join(workdir, "evaluations", str(results["step"]))
     assert json.load(open(os.path.join(output, "results.json")))["eval/modes"] == expected["eval/modes"]
     summary = open(os.path.join(output, "summary.md")).read()
-    assert summary.startswith(f"# gan on ring, step {results['step']}\n")
+    assert summary.startswith(f"# gan on grid, step {results['step']}\n")
     assert f"| eval/modes | {expected['eval/modes']:g} |" in summary
     assert os.path.isfile(os.path.join(output, f"samples_{results['step']:08d}.png"))
   after = _files(workdir)
@@ -93,6 +96,13 @@ def test_samples_of_a_mixture_run(trained):
   assert path == os.path.join(workdir, "samples", "sample_00000040_seed3.npz")
   samples = np.load(path)["x"]
   assert samples.shape == (10, 2) and samples.dtype == np.float32
+  # In the config's units: the generator's draws (stream `sample`, key i for sample i) times s.
+  run, mesh = evaluate.restore(config, workdir)
+  draw = map_draws(run.method, run.dataset, mesh, 12, 500,
+                   lambda nets, batch: run.method.generate(nets, batch), "sample")
+  drawn = np.asarray(draw(run.state.params, run.state.batch_stats, {}, jnp.int32(3)))[:10]
+  assert run.dataset.data_scale == pytest.approx(4.000625, rel=1e-6)
+  np.testing.assert_allclose(samples, run.dataset.data_scale * drawn, rtol=1e-6)
   assert os.path.getsize(path.replace(".npz", ".png")) > 1000
   (again,) = evaluate.sample(config, workdir, num_samples=7, seed=3)  # Not a multiple of 4.
   np.testing.assert_array_equal(np.load(again)["x"], samples[:7])  # Sample i: key i alone.

@@ -28,12 +28,16 @@ class GaussianMixture:
   """An equal-weight mixture of N(mean_k, std² diag(masks_k)); `means` is a [K, D] numpy array
   and `masks` [K, D] 0/1 marks the coordinates each mode varies in (None: all of them). With
   `basis` [S, D] (orthonormal rows) every mode varies in the S-D span of its rows instead:
-  N(mean_k, std² basisᵀ basis)."""
+  N(mean_k, std² basisᵀ basis). A standardised mixture (`standardised`) remembers the map it
+  applied: x = data_scale·x' + data_offset carries its coordinates x' back to the data config's
+  x (`to_data_units`; `data_offset` [D], None for a mixture in the config's own coordinates)."""
 
   means: np.ndarray
   std: float
   masks: np.ndarray | None = None
   basis: np.ndarray | None = None
+  data_scale: float = 1.0
+  data_offset: np.ndarray | None = None
 
   @property
   def hq_unit(self) -> float:
@@ -54,13 +58,33 @@ class GaussianMixture:
     return float(np.sqrt(np.mean(np.sum(centred**2, axis=1)) + self.std**2 * varying))
 
   def standardised(self) -> "GaussianMixture":
-    """The same mixture in standardised coordinates (x − E[x]) / s (`scale`): mean 0, a sample
-    at root-mean-square distance 1 from it (VEEGAN's ring of radius 1 is left as it is, to
-    within std²). Every evaluation measure (modes, high quality, mode KL) is unchanged by it,
-    since means, std and the threshold unit all scale by 1/s."""
-    scale = self.scale
-    return dataclasses.replace(self, means=(self.means - self.means.mean(axis=0)) / scale,
-                               std=self.std / scale)
+    """The same mixture in standardised coordinates x' = (x − E[x]) / s (`scale`): mean 0, a
+    sample at root-mean-square distance 1 from it (VEEGAN's ring of radius 1 is left as it is,
+    to within std²). Every evaluation measure (modes, high quality, mode KL) is unchanged by
+    it, since means, std and the threshold unit all scale by 1/s. The result remembers the map
+    back, x = s·x' + E[x] (composed with this mixture's own, if it is standardised already)."""
+    scale, centre = self.scale, self.means.mean(axis=0)
+    return dataclasses.replace(
+        self, means=(self.means - centre) / scale, std=self.std / scale,
+        data_scale=self.data_scale * scale,
+        data_offset=self.to_data_units(centre[None])[0].astype(np.float64))
+
+  def to_data_units(self, x: np.ndarray | jax.Array) -> np.ndarray | jax.Array:
+    """Float32 points x' [..., D] of this mixture's coordinates (its samples, a generator's;
+    numpy, or jax, traced too) in the data config's: data_scale·x' + data_offset in float32;
+    `x` itself (bitwise) for a mixture that was never standardised."""
+    if self.data_offset is None:
+      return x
+    return x * np.float32(self.data_scale) + self.data_offset.astype(np.float32)
+
+  def in_data_units(self) -> "GaussianMixture":
+    """The same mixture in the data config's coordinates (the one `standardised` was called
+    on, to float32 rounding of its means): the protocol a user's samples are scored against.
+    Itself for a mixture that was never standardised."""
+    if self.data_offset is None:
+      return self
+    return dataclasses.replace(self, means=self.to_data_units(self.means),
+                               std=self.std * self.data_scale, data_scale=1.0, data_offset=None)
 
   @property
   def num_modes(self) -> int:

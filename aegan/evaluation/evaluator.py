@@ -10,7 +10,11 @@ first min(eval.num_samples, examples in the split) rows, and the measures below 
 Gaussian mixture, independent draws. Every measure draws from a stream of its own
 (`aegan.sampling.STREAMS`). Then, by dataset:
 - Gaussian mixtures: `eval/modes`, `eval/hq_fraction`, `eval/mode_kl` and a scatter plot (also
-  in TensorBoard);
+  in TensorBoard). A standardised mixture (`data.standardise`) is trained in its standardised
+  coordinates, but what leaves the networks (samples, held-out examples, reconstructions, the
+  independent critic's pool, IvOM's generator) is carried back to the data config's own
+  (`in_data_units`) before anything is measured, drawn or returned: every number, figure and
+  sample of an evaluation is in the config's units, as launch/score.py takes them;
 - images: a PNG grid of samples (also in TensorBoard) and, with `eval.ms_ssim_pairs` > 0, the
   diversity `eval/ms_ssim` (mean MS-SSIM of that many random pairs of distinct samples,
   quantised to uint8; lower = more diverse; aegan/evaluation/ms_ssim.py) next to the same for
@@ -18,8 +22,8 @@ Gaussian mixture, independent draws. Every measure draws from a stream of its ow
   its standard error (`_stderr`).
 Methods with an encoder or reconstructor also reconstruct as many held-out examples (the
 dataset's test split): `eval/recon_l1` = mean |x - x_rec| and `eval/recon_mse` = mean
-(x - x_rec)², both per element on the [-1, 1] data scale, and, for images, a PNG grid of
-real/reconstruction pairs.
+(x - x_rec)², both per element on the data's scale ([-1, 1] for images, the data config's
+units for mixtures), and, for images, a PNG grid of real/reconstruction pairs.
 A classifier (the `classifier` method, which generates nothing) is evaluated instead on
 its held-out examples: `eval/accuracy`, `eval/cross_entropy`.
 With `eval.classifier.workdir` naming a trained classifier's run, samples of a stacked set are
@@ -114,6 +118,17 @@ def map_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh, num: in
 
   return jax.jit(jax.shard_map(per_device, mesh=mesh, in_specs=PartitionSpec(),
                                out_specs=PartitionSpec(DATA_AXIS)))
+
+
+def in_data_units(dataset: Dataset, x: np.ndarray | jax.Array | None
+                  ) -> np.ndarray | jax.Array | None:
+  """`x` [..., *example_shape] drawn in the coordinates `dataset` is trained in (samples, held-out
+  examples, reconstructions; float32, numpy or traced) in the data config's own: a
+  standardised mixture's map back (`GaussianMixture.to_data_units`); `x` itself for every
+  other set, and None for None."""
+  if x is None or not isinstance(dataset, GaussianMixture):
+    return x
+  return dataset.to_data_units(x)
 
 
 def make_evaluation_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh,
@@ -277,8 +292,9 @@ class Evaluator:
     if self._ivom_section and self._ivom_section.num_images:
       ivom.check_config(self._ivom_section, mesh.size, self._num_held_out)
 
-      def generate(variables, noise):
-        return method.generate(Networks(method.networks, *variables, train=False), noise)
+      def generate(variables, noise):  # In the data config's units, as the held-out examples.
+        return in_data_units(dataset, method.generate(
+            Networks(method.networks, *variables, train=False), noise))
 
       self._inversion = ivom.Inversion.from_config(self._ivom_section, generate,
                                                    method.sample_noise, mesh)
@@ -286,7 +302,7 @@ class Evaluator:
   def __call__(self, step: int, params, batch_stats, writer: MetricWriter,
                seed: int | None = None) -> tuple[dict[str, float], np.ndarray]:
     """Metrics of the model at `step`, written to `writer`, and its samples (uint8 for
-    images), which were scored.
+    images; a mixture's in the data config's units), which were scored.
 
     `seed`: which seed of a several-seed run this is (aegan/train.py): its metrics are written
     as `eval/seed<i>/...` and its figures as `..._seed<i>.png`, and it draws from the streams a
@@ -302,7 +318,8 @@ class Evaluator:
     # Host numpy of the whole draw on every process (each device drew a slice; in a
     # multi-process run, other processes' devices hold some): metrics run on the host. Real
     # examples past the distinct held-out ones repeat them and are not used.
-    samples, real, reconstructions = multihost_utils.process_allgather(draws, tiled=True)
+    samples, real, reconstructions = (in_data_units(self._dataset, x) for x in
+                                      multihost_utils.process_allgather(draws, tiled=True))
     real = real[:held_out]
     reconstructions = None if reconstructions is None else reconstructions[:held_out]
     metrics = self._scorer(quantise(samples) if self._is_image else samples,
@@ -350,8 +367,8 @@ class Evaluator:
     """A fresh critic (stream `eval/critic`) trained on distinct training examples against as
     many samples (both of stream `eval/critic_pool`), scored on the first held-out examples
     and samples of this evaluation."""
-    fake_train, real_train, _ = self._critic_draws(params, batch_stats, self._train_arrays,
-                                                   run_seed)
+    fake_train, real_train, _ = (in_data_units(self._dataset, x) for x in self._critic_draws(
+        params, batch_stats, self._train_arrays, run_seed))
     held_out = self._critic_section.num_test
     return {"eval/critic_distance": self._critic(real_train, fake_train, real[:held_out],
                                                  samples[:held_out],
@@ -368,7 +385,7 @@ class Evaluator:
     path = os.path.join(self._samples_dir, f"{{}}_{step:08d}{suffix}.png")
     if isinstance(self._dataset, GaussianMixture) and self._dataset.example_shape == (2,):
       picture = plots.scatter_2d(
-          path.format("samples"), samples, self._dataset.means,
+          path.format("samples"), samples, self._dataset.in_data_units().means,
           f"{self._config.method} step {step}: {metrics['eval/modes']:.0f} modes, "
           f"{100 * metrics['eval/hq_fraction']:.1f}% HQ")
       writer.write_image(step, f"samples{suffix}", picture)

@@ -6,6 +6,9 @@ mixtures and std·√700 for 1200-D's 700-D modes (`GaussianMixture.hq_unit`). A
 nearest mode of at least one high-quality sample. `mode_kl` is KL(p ‖ uniform) of the
 histogram p of nearest modes over the high-quality samples: 0 when they cover every mode
 evenly, log K when they all sit on one mode, and NaN when there is no high-quality sample.
+The measures are the same in any coordinates the samples, means and unit share (an affine map
+x = s·x' + c scales every distance and the unit alike); the evaluation uses the data config's
+(`GaussianMixture.in_data_units`).
 """
 
 import functools

@@ -4,7 +4,9 @@ launch/score.py, on samples from anywhere, so the two give the same numbers.
 
 By data set, as `config.eval` names them:
 - Gaussian mixtures: `eval/modes`, `eval/hq_fraction`, `eval/mode_kl`, high quality within
-  `hq_threshold` units of the nearest mode (VEEGAN Section 5.1; aegan/evaluation/mixtures.py);
+  `hq_threshold` units of the nearest mode (VEEGAN Section 5.1; aegan/evaluation/mixtures.py),
+  the samples in the data config's coordinates (a standardised mixture's mapped back:
+  `GaussianMixture.in_data_units`);
 - images, with `ms_ssim_pairs` > 0: `eval/ms_ssim` of that many random pairs of distinct
   samples next to `eval/ms_ssim_real` of the held-out real images drawn with them, each with
   `_stderr` (α-GAN's diversity measure; aegan/evaluation/ms_ssim.py);
@@ -52,7 +54,8 @@ class SampleScorer:
 
   def __init__(self, config: ml_collections.ConfigDict, dataset: Dataset,
                mesh: jax.sharding.Mesh, workdir: str):
-    self._mixture = dataset if isinstance(dataset, GaussianMixture) else None
+    # Samples are in the data config's units (a standardised mixture's means mapped back).
+    self._mixture = dataset.in_data_units() if isinstance(dataset, GaussianMixture) else None
     self._hq_threshold = config.eval.get("hq_threshold", 3.0)
     is_image = len(dataset.example_shape) == 3
     self.ms_ssim_pairs = config.eval.get("ms_ssim_pairs", 0) if is_image else 0

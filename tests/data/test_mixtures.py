@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from aegan.data import make_dataset
-from aegan.data.mixtures import grid, mixture_1200d, ring
+from aegan.data.mixtures import GaussianMixture, grid, mixture_1200d, ring
 from aegan.evaluation.mixtures import mode_metrics
 
 
@@ -155,3 +155,44 @@ def test_make_dataset_standardises_when_asked():
   np.testing.assert_allclose(np.linalg.norm(standardised.means, axis=1),
                              10.0 / plain.scale, rtol=1e-6)
   np.testing.assert_allclose(standardised.std, 0.1 / plain.scale, rtol=1e-6)
+
+
+def test_the_papers_grid_maps_onto_the_standardised_means_and_back():
+  """grid(standardise=True) remembers x = s·x' + E[x], s = √(2(4·24/12 + 0.05²)) = 4.000625 and
+  E[x] = 0: the paper's lattice {-4, -2, 0, 2, 4}² over s is its means, and its means carried
+  back are the lattice again, with std (the high-quality unit) 0.05. A mixture never
+  standardised maps nothing: its samples come back as they are."""
+  scale = math.sqrt(2 * (4.0 * 24 / 12 + 0.05**2))
+  standardised = grid(size=5, spacing=2.0, std=0.05, standardise=True)
+  np.testing.assert_allclose(standardised.data_scale, scale, rtol=1e-6)
+  np.testing.assert_array_equal(standardised.data_offset, [0.0, 0.0])
+  lattice = np.array([[a, b] for a in (-4, -2, 0, 2, 4) for b in (-4, -2, 0, 2, 4)], np.float32)
+  np.testing.assert_allclose(standardised.means, lattice / scale, rtol=1e-6)
+  back = standardised.in_data_units()
+  assert back.means.dtype == np.float32 and back.data_offset is None and back.data_scale == 1.0
+  np.testing.assert_allclose(back.means, lattice, rtol=1e-6)
+  np.testing.assert_allclose([back.std, back.hq_unit], [0.05, 0.05], rtol=1e-6)
+  plain = grid(size=5, spacing=2.0, std=0.05)
+  assert plain.in_data_units() is plain and plain.to_data_units(lattice) is lattice
+
+
+def test_standardised_samples_carried_back_are_the_mixtures_own():
+  """An off-centre ring (centre (3, -1), radius 2, std 0.1): a standardised point
+  (μ_k - c)/s + (σ/s)·ε carried back is the mixture's own μ_k + σ·ε to float32 rounding, and
+  the mixture's own point standardised is it; standardising twice composes the maps."""
+  centre = np.float32([3.0, -1.0])
+  mixture = GaussianMixture(ring(num_modes=6, radius=2.0).means + centre, 0.1)
+  standardised = mixture.standardised()
+  np.testing.assert_allclose(standardised.data_offset, centre, rtol=1e-6)
+  np.testing.assert_allclose(standardised.data_scale, math.sqrt(4.0 + 2 * 0.1**2), rtol=1e-6)
+  rng = np.random.default_rng(3)
+  modes, noise = rng.integers(0, 6, 1_000), rng.standard_normal((1_000, 2)).astype(np.float32)
+  own = mixture.means[modes] + np.float32(mixture.std) * noise
+  moved = standardised.means[modes] + np.float32(standardised.std) * noise
+  rounding = 8 * np.finfo(np.float32).eps * np.abs(own).max()  # A few float32 ulps of |x| ≤ 5.
+  back = standardised.to_data_units(moved)
+  assert back.dtype == np.float32
+  np.testing.assert_allclose(back, own, rtol=0, atol=rounding)
+  np.testing.assert_allclose((own - centre) / standardised.data_scale, moved, rtol=0, atol=rounding)
+  twice = standardised.standardised()
+  np.testing.assert_allclose(twice.in_data_units().means, mixture.means, rtol=0, atol=rounding)

@@ -2,6 +2,7 @@
 summary of several seeds."""
 
 import math
+import os
 
 import jax
 import jax.numpy as jnp
@@ -12,12 +13,13 @@ from aegan import train
 from aegan.data.images import quantise
 from aegan.evaluation.evaluator import (Evaluator, make_evaluation_draws, mean_std_text,
                                         seed_metric_name, summarise_seeds)
+from aegan.evaluation.mixtures import mode_metrics
 from aegan.evaluation.ms_ssim import ms_ssim
 from aegan.methods import Networks
 from aegan.parallel import data_mesh, replicate
 from aegan.sampling import sample_batch, stream_key
 from aegan.writers import MetricWriter
-from configs import dcgan_stacked_digits
+from configs import alpha_gan_grid, dcgan_stacked_digits
 from tests.conftest import tiny
 
 
@@ -139,3 +141,30 @@ def test_a_mean_over_fewer_seeds_than_ran_says_over_how_many():
   assert mean_std_text(none, "eval/mode_kl", digits=2, num_seeds=3) == "nan ± nan (0 of 3 seeds)"
   with pytest.raises(ValueError, match="num_seeds"):  # Of how many seeds, it cannot tell.
     mean_std_text(summary, "eval/mode_kl")
+
+
+def test_a_standardised_mixtures_evaluation_is_in_the_data_configs_units(tmp_path):
+  """α-GAN on the standardised grid (x = s·x', s = 4.000625, mean 0), untrained: the
+  evaluation's samples are the networks' draws times s, its reconstruction errors s and s²
+  times theirs, and its mode measures theirs against the standardised mixture (unchanged by
+  the map)."""
+  config = tiny(alpha_gan_grid.get_config())
+  method, dataset, optimizers = train.build(config)
+  assert dataset.data_scale == pytest.approx(4.000625, rel=1e-6)
+  mesh = data_mesh()
+  state = replicate(train.init_state(method, optimizers, config.seed), mesh)
+  (tmp_path / "samples").mkdir()
+  evaluator = Evaluator(config, method, dataset, mesh, str(tmp_path))
+  metrics, samples = evaluator(20, state.params, state.batch_stats, MetricWriter(str(tmp_path)))
+  draw = make_evaluation_draws(method, dataset, mesh, 256, 500)
+  drawn, real, reconstructions = jax.device_get(draw(
+      state.params, state.batch_stats, replicate(dataset.arrays("test"), mesh), jnp.int32(0)))
+  np.testing.assert_allclose(samples, dataset.data_scale * drawn, rtol=1e-6)
+  np.testing.assert_allclose(metrics["eval/recon_l1"],
+                             dataset.data_scale * np.mean(np.abs(real - reconstructions)), rtol=1e-5)
+  np.testing.assert_allclose(metrics["eval/recon_mse"],
+                             dataset.data_scale**2 * np.mean((real - reconstructions) ** 2), rtol=1e-5)
+  expected = mode_metrics(drawn, dataset.means, dataset.hq_unit, threshold=3.0)
+  for name, value in expected.items():
+    np.testing.assert_allclose(metrics[name], value, rtol=1e-5)
+  assert os.path.getsize(tmp_path / "samples" / "samples_00000020.png") > 1000

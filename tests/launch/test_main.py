@@ -48,7 +48,8 @@ def test_training_run_writes_the_workdir_and_a_rerun_writes_nothing(tmp_path):
   samples = np.load(workdir / "samples" / "final.npz")["x"]
   assert samples.shape == (500, 2) and np.all(np.isfinite(samples))
   # The results score the saved samples (learning floors: tests/methods/test_learning.py).
-  ring = make_dataset(ml_collections.ConfigDict(json.load(open(workdir / "config.json"))["data"]))
+  ring = make_dataset(ml_collections.ConfigDict(
+      json.load(open(workdir / "config.json"))["data"])).in_data_units()  # final.npz's units.
   expected = mode_metrics(samples, ring.means, ring.hq_unit, threshold=3.0)
   assert results["eval/modes"] == int(expected["eval/modes"])
   assert results["eval/hq_fraction"] == pytest.approx(float(expected["eval/hq_fraction"]))

@@ -55,7 +55,7 @@ def test_a_small_table_has_each_cell_with_the_papers_number(tmp_path):
   per_seed = [results[f"eval/seed{i}/modes"] for i in range(2)]
   # Each seed's count is its saved final samples' (learning floors: tests/methods/test_learning.py).
   ring = make_dataset(ml_collections.ConfigDict(
-      json.load(open(tmp_path / "gan_ring" / "config.json"))["data"]))
+      json.load(open(tmp_path / "gan_ring" / "config.json"))["data"])).in_data_units()
   samples = np.load(tmp_path / "gan_ring" / "samples" / "final.npz")["x"]
   counts = [mode_metrics(seed_samples, ring.means, ring.hq_unit, threshold=3.0)["eval/modes"]
             for seed_samples in samples]
