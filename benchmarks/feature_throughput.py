@@ -3,6 +3,7 @@ classifier's features, on stacked_digits, on this machine.
 
   python benchmarks/feature_throughput.py                       # 10,000 samples
   python benchmarks/feature_throughput.py --num=10000 --repeats=3 --workdir=/tmp/features
+  python benchmarks/feature_throughput.py --num=500 --repeats=1 --classifier_steps=20  # a quick look
 
 The digit classifier of configs/classifier_digits.py is trained first into
 `<workdir>/classifier_digits` (skipped when there). The "samples" are N real training stacks,
@@ -32,6 +33,8 @@ from configs import classifier_digits, dcgan_stacked_digits  # pylint: disable=w
 _NUM = flags.DEFINE_integer("num", 10_000, "Samples scored (and reference images).")
 _REPEATS = flags.DEFINE_integer("repeats", 2, "Timed repetitions.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/feature_throughput", "Where the classifier goes.")
+_CLASSIFIER_STEPS = flags.DEFINE_integer("classifier_steps", None, "The digit classifier's "
+                                         "iterations (default: its config's).", lower_bound=1)
 
 
 def timed(function, *args):
@@ -44,7 +47,11 @@ def main(_):
   logging.set_verbosity(logging.WARNING)
   classifier = os.path.join(_WORKDIR.value, "classifier_digits")
   if not os.path.isfile(os.path.join(classifier, "results.json")):
-    train.train_and_evaluate(classifier_digits.get_config(), classifier)
+    classifier_config = classifier_digits.get_config()
+    if _CLASSIFIER_STEPS.value:
+      classifier_config.train.steps = _CLASSIFIER_STEPS.value
+      classifier_config.eval.every = classifier_config.checkpoint.every = _CLASSIFIER_STEPS.value
+    train.train_and_evaluate(classifier_config, classifier)
   config = dcgan_stacked_digits.get_config()
   num = _NUM.value
   config.eval.num_samples = max(config.eval.num_samples, num)

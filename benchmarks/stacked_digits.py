@@ -5,6 +5,8 @@ iterations/s; mean ± std over seeds.
 
   python benchmarks/stacked_digits.py                           # 300 s of training per method
   python benchmarks/stacked_digits.py --budget_s=60 --seeds=3 --workdir=/tmp/digits
+  python benchmarks/stacked_digits.py --budget_s=1 --classifier_steps=20 --set=eval.num_samples=1000 \
+      --set=eval.features.num_samples=1000 --set=eval.features.num_real=1000  # a quick look
 
 Mode counting (VEEGAN's Stacked-MNIST protocol on the offline stand-in): the digit classifier
 of configs/classifier_digits.py, trained first by `train_and_evaluate` into
@@ -37,6 +39,7 @@ from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
 from aegan import compilation_cache, train  # pylint: disable=wrong-import-position
 from aegan.parallel import data_mesh, replicate  # pylint: disable=wrong-import-position
+from benchmarks.mixture_cells import apply_overrides  # pylint: disable=wrong-import-position
 
 _CONFIGS = flags.DEFINE_list("configs", ["veegan_stacked_digits", "alpha_gan_stacked_digits",
                                          "dcgan_stacked_digits"], "Config modules under configs/.")
@@ -45,6 +48,10 @@ _SEED = flags.DEFINE_integer("seed", 0, "First seed (also the classifier's).")
 _SEEDS = flags.DEFINE_integer("seeds", 1, "Seeds per method, run one after another.")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/stacked_digits", "Where the runs go.")
 _CONFIDENCE = flags.DEFINE_float("confidence", 0.9, "Classifier probability a channel needs to count.")
+_CLASSIFIER_STEPS = flags.DEFINE_integer("classifier_steps", None, "The digit classifier's "
+                                         "iterations (default: its config's).", lower_bound=1)
+_SET = flags.DEFINE_multi_string("set", [], "path=value: a config field for every method "
+                                 "(e.g. eval.num_samples=1000 for a quick look).")
 
 
 def iterations_per_second(config, calls: int = 5) -> float:
@@ -68,6 +75,8 @@ def train_classifier() -> str:
   from configs import classifier_digits  # pylint: disable=import-outside-toplevel
   config = classifier_digits.get_config()
   config.seed = _SEED.value
+  if _CLASSIFIER_STEPS.value:
+    config.train.steps = config.eval.every = config.checkpoint.every = _CLASSIFIER_STEPS.value
   workdir = os.path.join(_WORKDIR.value, "classifier_digits")
   results = train.train_and_evaluate(config, workdir)
   print(f"digit classifier: {100 * results['eval/accuracy']:.1f}% test accuracy", flush=True)
@@ -105,6 +114,7 @@ def main(_):
     config.eval.classifier.workdir = classifier  # Also the features' (one shared field).
     config.eval.classifier.confidence = _CONFIDENCE.value
     config.eval.features.cache_dir = os.path.join(_WORKDIR.value, "reference_features")
+    apply_overrides(config, _SET.value)
     rate = iterations_per_second(config)
     per_call = config.train.steps_per_call
     steps = max(1, round(_BUDGET.value * rate / per_call)) * per_call

@@ -40,6 +40,9 @@ The image tables (configs/tables.py, `kind="images"`):
   python launch/table.py --table=veegan2 --budget=short     # VEEGAN Table 2's rows, 3 seeds
   python launch/table.py --table=alpha_gan --budget=short   # α-GAN's image comparison
   python launch/table.py --table=alpha_gan --inception_weights=pt_inception-2015-12-05-6726825d.pth
+  python launch/table.py --table=alpha_gan --budget=short --datasets=color_mnist5k --seeds=1 \
+      --steps=20 --classifier_steps=50 --set=eval.num_samples=500 \
+      --set=eval.features.num_samples=500 --set=eval.features.num_real=500   # a quick look
 
 train `configs/<method>_images.py:<data>` with the table's evaluation protocol, each seed its
 own run in `<workdir>/<method>_<data>/seed<i>` (convolutions vmapped over seeds run slower than
@@ -85,6 +88,7 @@ from aegan.data import DatasetNotFoundError, make_dataset  # pylint: disable=wro
 from aegan.evaluation import inception  # pylint: disable=wrong-import-position
 from aegan.evaluation.evaluator import mean_std_text, summarise_seeds  # pylint: disable=wrong-import-position
 from aegan.evaluation.torch_files import WeightsFileError  # pylint: disable=wrong-import-position
+from benchmarks.mixture_cells import apply_overrides  # pylint: disable=wrong-import-position
 from configs import common  # pylint: disable=wrong-import-position
 from configs.tables import TABLES  # pylint: disable=wrong-import-position
 from launch import score  # pylint: disable=wrong-import-position
@@ -110,6 +114,9 @@ _CLASSIFIER_STEPS = flags.DEFINE_integer(
     "classifier_steps", None, "Image tables: iterations of the digit classifiers (default: "
     "their configs'; fewer make a quick look whose mode counts use a weaker classifier).",
     lower_bound=1)
+_SET = flags.DEFINE_multi_string(
+    "set", [], "path=value: a config field of every cell (after the table's protocol), e.g. "
+    "eval.num_samples=1000 for a quick look.")
 
 
 TIMING = "table_seconds.json"  # In a run the table finished: its wall seconds and devices.
@@ -191,9 +198,10 @@ def cell_steps(table: dict, data: str) -> int | None:
 
 
 def run_cell(method: str, data: str, steps: int | None, seed: int, num_seeds: int,
-             workdir: str) -> CellOutcome:
+             workdir: str, overrides: tuple[str, ...] = ()) -> CellOutcome:
   """Trains configs/<method>_<data>.py with seeds seed … seed + num_seeds - 1 for `steps`
-  iterations (None: the config's) in `workdir/<method>_<data>` (`train_timed`). Only cells ask
+  iterations (None: the config's) and `overrides` (`--set`'s path=value) in
+  `workdir/<method>_<data>` (`train_timed`). Only cells ask
   for devices, so the parent of several jobs starts no JAX backend and takes no GPU memory."""
   run = os.path.join(workdir, f"{method}_{data}")
   _log_progress(f"{method} on {data}", run)
@@ -203,6 +211,7 @@ def run_cell(method: str, data: str, steps: int | None, seed: int, num_seeds: in
   if steps:
     config.train.steps = steps
     config.eval.every = config.checkpoint.every = steps
+  apply_overrides(config, overrides)
   return train_timed(config, run)
 
 
@@ -236,10 +245,12 @@ def _devices() -> str:
 
 
 def image_config(table_name: str, method: str, data: str, budget: dict | None, steps: int | None,
-                 seed: int, classifier_workdir: str | None) -> ml_collections.ConfigDict:
+                 seed: int, classifier_workdir: str | None,
+                 overrides: tuple[str, ...] = ()) -> ml_collections.ConfigDict:
   """The config of seed `seed` of image cell (method, data): `configs/<method>_images.py:<data>`
   at the budget's width and iterations (`steps` overrides them; neither: the config's), with the
-  table's evaluation protocol, evaluated only at the end."""
+  table's evaluation protocol and then `overrides` (`--set`'s path=value), evaluated only at
+  the end."""
   table = TABLES[table_name]
   config = importlib.import_module(f"configs.{method}_images").get_config(data)
   if budget:
@@ -249,12 +260,15 @@ def image_config(table_name: str, method: str, data: str, budget: dict | None, s
     config.train.steps = steps
   config.eval.every = config.checkpoint.every = config.train.steps
   config.seed = seed
-  return table["protocol"](config, classifier_workdir)
+  config = table["protocol"](config, classifier_workdir)
+  apply_overrides(config, overrides)
+  return config
 
 
 def run_image_seed(table_name: str, method: str, data: str, budget: dict | None,
                    steps: int | None, seed: int, classifier_workdir: str | None,
-                   inception_weights: str | None, workdir: str) -> CellOutcome:
+                   inception_weights: str | None, workdir: str,
+                   overrides: tuple[str, ...] = ()) -> CellOutcome:
   """Trains and evaluates seed `seed` of image cell (method, data) into
   `workdir/<method>_<data>/seed<seed>` (a finished one is read back: `train_timed`); with
   `inception_weights`, also scores its final samples with the FID Inception (launch/score.py)
@@ -262,7 +276,8 @@ def run_image_seed(table_name: str, method: str, data: str, budget: dict | None,
   added to the seed's."""
   run = os.path.join(workdir, f"{method}_{data}", f"seed{seed}")
   _log_progress(f"{method} on {data}, seed {seed}", run)
-  config = image_config(table_name, method, data, budget, steps, seed, classifier_workdir)
+  config = image_config(table_name, method, data, budget, steps, seed, classifier_workdir,
+                        overrides)
   outcome = train_timed(config, run)
   if not inception_weights:
     return outcome
@@ -447,7 +462,7 @@ def run_image_table(table_name: str, methods: list[str], datasets: list[str], se
                      for data in columns if data in table["classifiers"]}
   seed_cells = [((method, data, seed), run_image_seed,
                  (table_name, method, data, budget_of(data), _STEPS.value, seed,
-                  classifier_dirs.get(data), _INCEPTION_WEIGHTS.value, workdir))
+                  classifier_dirs.get(data), _INCEPTION_WEIGHTS.value, workdir, tuple(_SET.value)))
                 for data in columns for method in methods for seed in seeds]
   for cells in (classifier_cells, seed_cells):  # The classifiers before the cells that use them.
     run_cells(cells, record)
@@ -573,7 +588,8 @@ def run_mixture_table(table: dict, methods: list[str], datasets: list[str], num_
     write(finished=False)
 
   run_cells([((method, data), run_cell,
-              (method, data, cell_steps(table, data), _SEED.value, num_seeds, workdir))
+              (method, data, cell_steps(table, data), _SEED.value, num_seeds, workdir,
+               tuple(_SET.value)))
              for method in methods for data in datasets], record)
   print(write(finished=True))
   print(f"table: {os.path.join(workdir, 'table.md')}; figures: each cell's samples in "

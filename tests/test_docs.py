@@ -45,8 +45,9 @@ CONFIG_FILE_FLAG = re.compile(
     r"""config_flags\.DEFINE_config_file\(\s*["']config["'],\s*os\.path\.join\(REPO,\s*["']configs["'],\s*["']([\w.]+)["']\)""")
 
 
-def sh_commands(path: pathlib.Path) -> list[tuple[str, list[str]]]:
-  """(where, argv) of every command in the `sh` blocks of the markdown file `path`."""
+def sh_commands(path: pathlib.Path, keep_env: bool = False) -> list[tuple[str, list[str]]]:
+  """(where, argv) of every command in the `sh` blocks of the markdown file `path` (with
+  `keep_env`, argv keeps its leading `VAR=value` assignments)."""
   commands, block, lines = [], None, path.read_text(encoding="utf-8").splitlines()
   joined, start = "", 0
   for number, line in enumerate(lines, 1):
@@ -61,20 +62,20 @@ def sh_commands(path: pathlib.Path) -> list[tuple[str, list[str]]]:
       joined += line.rstrip()[:-1] + " "
       continue
     text, joined = joined + line, ""
-    for argv in split_commands(text):
+    for argv in split_commands(text, keep_env):
       commands.append((f"{path.relative_to(ROOT)}:{start}", argv))
   return commands
 
 
-def split_commands(text: str) -> list[list[str]]:
-  """The commands of a shell line: argv lists cut at `&&`, comments and leading `VAR=value`
-  assignments dropped."""
+def split_commands(text: str, keep_env: bool = False) -> list[list[str]]:
+  """The commands of a shell line: argv lists cut at `&&`, comments and (unless `keep_env`)
+  leading `VAR=value` assignments dropped."""
   lexer = shlex.shlex(text, posix=True, punctuation_chars="&")
   lexer.whitespace_split = True
   commands, argv = [], []
   for token in [*lexer, "&&"]:
     if token == "&&":
-      while argv and re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*", argv[0]):
+      while not keep_env and argv and re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*", argv[0]):
         argv = argv[1:]
       if argv:
         commands.append(argv)
