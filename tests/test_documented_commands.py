@@ -172,9 +172,13 @@ def shrink_table(args: list[str]) -> list[str]:
 
 def shrink_score(args: list[str]) -> list[str]:
   """launch/score.py: 64 samples per set (`--num_samples`); a placeholder `--samples` file
-  (PATH.npz) is made from the named data set's shape (`placeholder_samples`)."""
+  (PATH.npz) is made under placeholders/<data>/ from the named data set's shape
+  (`placeholder_samples`)."""
   if flag(args, "inception_weights"):
     raise Skip("needs the FID Inception's weights file (a download: docs/evaluation.md)")
+  samples, data = flag(args, "samples"), flag(args, "data")
+  if data and samples and not samples.startswith("runs/"):  # One placeholder per data set.
+    args = with_flags(args, samples=f"placeholders/{data}/{samples}")
   return with_flags(args, num_samples=64)
 
 
@@ -320,7 +324,7 @@ def documented_runs(tmp_path_factory) -> dict[tuple, dict]:
     if run is None:
       continue
     samples, data = flag(run, "samples"), flag(run, "data")
-    if samples and data and not samples.startswith("runs/") and not (work / samples).exists():
+    if samples and samples.startswith("placeholders/") and not (work / samples).exists():
       placeholder_samples(work / samples, data)
     commands = groups.setdefault(tuple(sorted(env.items())), [])
     if run not in commands:
