@@ -6,7 +6,10 @@ import sys
 # Four simulated CPU devices for the data-parallel tests; read when JAX is first imported.
 os.environ.setdefault("JAX_NUM_CPU_DEVICES", "4")
 
+import jax
+import jax.numpy as jnp
 import ml_collections
+import numpy as np
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -15,6 +18,32 @@ sys.path.insert(0, REPO)
 from configs import alpha_gan_ring, gan_ring, veegan_ring  # pylint: disable=wrong-import-position
 from configs import age_ring, ali_ring, bigan_ring  # pylint: disable=wrong-import-position
 from configs import pacgan_ring, unrolled_gan_ring, wgan_gp_ring  # pylint: disable=wrong-import-position
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_compilation_cache(tmp_path_factory) -> None:
+  """The launch scripts the tests run as processes share one persistent compilation cache
+  (aegan/compilation_cache.py), fresh each session: a program several of them compile is
+  compiled once, and the user's own cache is neither read nor written."""
+  os.environ.setdefault("AEGAN_COMPILATION_CACHE", str(tmp_path_factory.mktemp("jax_cache")))
+
+
+@pytest.fixture
+def float64(monkeypatch):
+  """jax's x64 mode, with "float64" a compute dtype of the networks: a test sets
+  `config.model.compute_dtype = "float64"` and casts its state with the function this yields
+  (every floating leaf to float64). Comparing two computations that differ only in the order
+  of their float reductions (1 against 4 devices) in float64 leaves rounding of ~1e-15 of a
+  leaf's size (2^-52 times the reductions' lengths and conditioning), so "equal to float32's
+  resolution" (float32's epsilon times a leaf's norm) is a bound that holds on any CPU, where in
+  float32 itself the same reordering moved a BatchNorm scale by 1% (a sum of terms that nearly
+  cancel) on one CPU and not on another."""
+  from aegan import models  # pylint: disable=import-outside-toplevel
+  monkeypatch.setitem(models.COMPUTE_DTYPES, "float64", jnp.float64)
+  with jax.enable_x64(True):
+    yield lambda tree: jax.tree.map(
+        lambda a: np.asarray(a, np.float64) if np.issubdtype(np.asarray(a).dtype, np.floating)
+        else a, tree)
 
 
 def tiny(config: ml_collections.ConfigDict, steps: int = 20, steps_per_call: int = 10,

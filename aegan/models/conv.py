@@ -13,7 +13,8 @@ stage but the first; then flatten -> Dense.
 Initialisation: conv and dense kernels N(0, 0.02²) as in DCGAN; biases zero; BN scale one. A
 layer followed by BN has no bias (BN's shift replaces it; a bias there has zero gradient, which
 Adam would turn into noise-driven updates of size lr).
-Parameters are float32; `dtype` is the compute dtype, and outputs are cast back to float32.
+Parameters are float32; `dtype` is the compute dtype, and outputs are cast back to float32
+(float64 from float64 compute: the tests' x64 comparisons).
 
 How a x2 stage resamples is a choice (`UPSAMPLING`, `DOWNSAMPLING`: tables of functions that
 create the stage's layers in the calling network's scope), because XLA:CPU
@@ -176,7 +177,8 @@ class ConvGenerator(nn.Module):
     for i in range(stages - 1):
       h = upsample(h, self.width * 2 ** (stages - 2 - i), self.dtype, not self.batch_norm)
       h = nn.relu(_batch_norm(self, h, train))
-    return jnp.tanh(upsample(h, channels, self.dtype).astype(jnp.float32))
+    output = jnp.promote_types(self.dtype, jnp.float32)
+    return jnp.tanh(upsample(h, channels, self.dtype).astype(output))
 
 
 class ConvTrunk(nn.Module):
@@ -221,7 +223,7 @@ class ConvEncoder(nn.Module):
     # The last hidden layer, for feature metrics (aegan/evaluation/classifier.py): returned
     # only by an apply with mutable=["intermediates"].
     self.sow("intermediates", "features", h)
-    return _dense(self.output_dim, self.dtype)(h).astype(jnp.float32)
+    return _dense(self.output_dim, self.dtype)(h).astype(jnp.promote_types(self.dtype, jnp.float32))
 
 
 class ConvDiscriminator(nn.Module):
@@ -237,7 +239,7 @@ class ConvDiscriminator(nn.Module):
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
     h = ConvTrunk(self.width, self.downsample, self.batch_norm, self.batch_norm_axis,
                   self.dtype)(x, train)
-    return _dense(1, self.dtype)(h)[:, 0].astype(jnp.float32)
+    return _dense(1, self.dtype)(h)[:, 0].astype(jnp.promote_types(self.dtype, jnp.float32))
 
 
 class ConvJointDiscriminator(nn.Module):
@@ -266,4 +268,4 @@ class ConvJointDiscriminator(nn.Module):
     h = _flatten(hx, hz)
     for features in self.head_hidden:
       h = nn.leaky_relu(_dense(features, self.dtype)(h), 0.2)
-    return _dense(1, self.dtype)(h)[:, 0].astype(jnp.float32)
+    return _dense(1, self.dtype)(h)[:, 0].astype(jnp.promote_types(self.dtype, jnp.float32))

@@ -21,7 +21,7 @@ class MLP(nn.Module):
 
   Inputs of any rank are flattened after the batch axis; several inputs are concatenated
   along their last axis first (so a generator can take (z, noise)). Computes in `dtype` with
-  float32 parameters and returns float32.
+  float32 parameters and returns float32 (float64 when computing in float64).
 
   `batch_norm` (off by default, as in the VEEGAN and α-GAN MLPs) normalises every hidden
   layer before its activation, as many PyTorch GAN implementations do (Linear -> BatchNorm1d
@@ -50,7 +50,8 @@ class MLP(nn.Module):
                          axis_name=self.batch_norm_axis if train else None, dtype=self.dtype,
                          param_dtype=jnp.float32)(h)
       h = act(h)
-    return nn.Dense(self.output_dim, dtype=self.dtype)(h).astype(jnp.float32)
+    output = jnp.promote_types(self.dtype, jnp.float32)
+    return nn.Dense(self.output_dim, dtype=self.dtype)(h).astype(output)
 
 
 class MLPDiscriminator(nn.Module):
