@@ -83,7 +83,7 @@ import numpy as np  # pylint: disable=wrong-import-position
 import PIL.Image  # pylint: disable=wrong-import-position
 from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
-from aegan import compilation_cache, methods, plots, run_log, train, writers  # pylint: disable=wrong-import-position
+from aegan import compilation_cache, configuration, methods, plots, run_log, train, writers  # pylint: disable=wrong-import-position
 from aegan.data import DatasetNotFoundError, make_dataset  # pylint: disable=wrong-import-position
 from aegan.evaluation import inception  # pylint: disable=wrong-import-position
 from aegan.evaluation.evaluator import mean_std_text, summarise_seeds  # pylint: disable=wrong-import-position
@@ -205,6 +205,13 @@ def run_cell(method: str, data: str, steps: int | None, seed: int, num_seeds: in
   for devices, so the parent of several jobs starts no JAX backend and takes no GPU memory."""
   run = os.path.join(workdir, f"{method}_{data}")
   _log_progress(f"{method} on {data}", run)
+  return train_timed(mixture_config(method, data, steps, seed, num_seeds, overrides), run)
+
+
+def mixture_config(method: str, data: str, steps: int | None, seed: int, num_seeds: int,
+                   overrides: tuple[str, ...] = ()) -> ml_collections.ConfigDict:
+  """The config of mixture cell (method, data): configs/<method>_<data>.py with its seeds,
+  `steps` iterations (None: the config's) evaluated at the end, and `overrides`."""
   config = importlib.import_module(f"configs.{method}_{data}").get_config()
   config.seed = seed
   config.train.num_seeds = num_seeds
@@ -212,7 +219,7 @@ def run_cell(method: str, data: str, steps: int | None, seed: int, num_seeds: in
     config.train.steps = steps
     config.eval.every = config.checkpoint.every = steps
   apply_overrides(config, overrides)
-  return train_timed(config, run)
+  return config
 
 
 def classifier_name(spec: str) -> str:
@@ -523,12 +530,32 @@ def check_arguments(table_name: str) -> tuple[dict, list[str], list[str]]:
   return table, methods, datasets
 
 
+def check_cells(table: dict, table_name: str, methods: list[str], datasets: list[str]) -> None:
+  """Every cell's config as the cell will build it (--steps, --budget, --set applied) passes
+  the config checks, or one line names the cell and the problem, before anything is written:
+  e.g. --steps=150 for cells that run 100 iterations per call."""
+  for method in methods:
+    for data in datasets:
+      if table["kind"] == "mixtures":
+        config = mixture_config(method, data, cell_steps(table, data), _SEED.value, 1,
+                                tuple(_SET.value))
+      else:
+        budget = None if _BUDGET.value == "config" else table["budgets"][_BUDGET.value][data]
+        config = image_config(table_name, method, data, budget, _STEPS.value, _SEED.value, None,
+                              tuple(_SET.value))
+      try:
+        configuration.validate(config, 1)
+      except configuration.ConfigError as error:
+        _fail(f"{method} on {data}: {error}")
+
+
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     _fail(f"unexpected arguments: {' '.join(argv[1:])}")
   compilation_cache.enable_from_flag()  # Inherited by the --jobs processes through the environment.
   logging.set_verbosity(logging.WARNING)
   table, methods, datasets = check_arguments(_TABLE.value)
+  check_cells(table, _TABLE.value, methods, datasets)
   workdir = _WORKDIR.value or os.path.join("runs", f"table_{_TABLE.value}")
   if os.path.exists(workdir) and not os.path.isdir(workdir):
     _fail(f"--workdir={workdir} is a file")

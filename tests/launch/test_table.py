@@ -274,7 +274,13 @@ def test_image_table_bad_input_is_one_line_and_writes_nothing(tmp_path):
            ("--table=alpha_gan", "--datasets=ring"): "--datasets: ring not a column of alpha_gan",
            ("--table=veegan2", "--budget=long"): "--budget=long",
            ("--table=alpha_gan", f"--inception_weights={junk}"): "--inception_weights:",
-           ("--table=veegan1", f"--inception_weights={junk}"): "has no image columns"}
+           ("--table=veegan1", f"--inception_weights={junk}"): "has no image columns",
+           # A cell's own config check, before any cell trains (once a traceback mid-table).
+           ("--table=veegan1", "--methods=gan,veegan", "--datasets=ring", "--steps=150"):
+               "gan on ring: config.train.steps=150 is not a multiple of config.train.steps_per_call=100",
+           ("--table=veegan2", "--methods=dcgan", "--datasets=stacked_mnist5k", "--steps=3",
+            "--set=train.steps_per_call=2"):
+               "dcgan on stacked_mnist5k: config.train.steps=3 is not a multiple of"}
   for args, message in cases.items():
     workdir = tmp_path / "table"
     result = subprocess.run([sys.executable, TABLE, *args, f"--workdir={workdir}"], cwd=REPO,
