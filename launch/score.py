@@ -1,7 +1,7 @@
 """Scores samples made anywhere (another framework's GAN, a run of this one) with the
 evaluator's protocol for their data set, without training or a checkpoint.
 
-  python launch/score.py --data=ring --samples=samples.npz              # -> scores/samples/
+  python launch/score.py --data=ring --samples=samples.npz              # -> scores/ring_samples/
   python launch/score.py --data=stacked_digits --samples=samples.npz \\
       --classifier_workdir=runs/classifier_digits
   python launch/score.py --data=cifar10 --samples=samples.npz \\
@@ -34,7 +34,7 @@ says which classifier run to train for them, and results.json lists them under `
 during training, which counts no modes without a classifier either).
 
 Writes results.json (the metrics, what they were computed with) and summary.md (a table) to
-`--workdir` (default: scores/<samples file's stem>, or scores/<run's name>_<stem> with `--run`),
+`--workdir` (default: scores/<data set>_<samples file's stem>, or scores/<run's name>_<stem> with `--run`),
 and prints summary.md. A workdir that holds the scores of other samples is refused (one line,
 exit status 2), not overwritten; the same samples scored again replace their scores. A bad input (a
 missing file or array, samples of the wrong shape or dtype for the data set, NaN or infinite or
@@ -106,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
   parser.add_argument("--samples", required=True, help=".npz file with the array `x`")
   parser.add_argument("--data", help=f"data set: {', '.join(PROTOCOLS)}")
   parser.add_argument("--run", help="a run's workdir: its config.json's data and eval protocol")
-  parser.add_argument("--workdir", help="output directory (default: scores/<samples stem>)")
+  parser.add_argument("--workdir", help="output directory (default: scores/<data>_<samples stem>, or scores/<run name>_<stem>)")
   parser.add_argument("--classifier_workdir",
                       help="a classifier run: stacked mode counting and its feature metrics")
   parser.add_argument("--inception_weights", help="pytorch-fid's FID Inception weights file")
@@ -282,8 +282,8 @@ def score(args: argparse.Namespace) -> dict:
   samples = check_samples(read_samples(args.samples), dataset.example_shape,
                           config.eval.num_samples, config.data.name)
   stem = os.path.splitext(os.path.basename(args.samples))[0]
-  workdir = args.workdir or os.path.join("scores", f"{os.path.basename(os.path.normpath(args.run))}_{stem}"
-                                         if args.run else stem)
+  scored_as = os.path.basename(os.path.normpath(args.run)) if args.run else args.data
+  workdir = args.workdir or os.path.join("scores", f"{scored_as}_{stem}")
   check_workdir(workdir, args.samples)
   not_computed = dict(GENERATOR_MEASURES)
   warning = mode_counting_off(config)

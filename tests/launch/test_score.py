@@ -292,3 +292,14 @@ def test_the_command_line_scores_and_fails_in_one_line(ring_run, tmp_path):
   done = subprocess.run([*command[:-1], "--samples=missing.npz"], env=env, capture_output=True,
                         text=True, timeout=300, check=False)
   assert done.returncode == 2 and done.stderr == "error: --samples=missing.npz: no such file\n"
+
+
+def test_one_file_scored_as_two_data_sets_goes_to_two_folders(tmp_path, monkeypatch):
+  """The docs score one `PATH.npz` as ring and, later, as stacked digits; with the samples
+  file's stem alone as the folder, the second was refused as another file's scores."""
+  monkeypatch.chdir(tmp_path)
+  np.savez(tmp_path / "PATH.npz", x=np.random.default_rng(0).normal(size=(64, 2)).astype(np.float32))
+  for data in ("ring", "grid"):
+    assert score.main([f"--data={data}", "--samples=PATH.npz", "--num_samples=64"]) == 0
+    results = json.load(open(tmp_path / "scores" / f"{data}_PATH" / "results.json"))
+    assert results["samples"] == str(tmp_path / "PATH.npz")
