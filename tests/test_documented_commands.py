@@ -336,7 +336,7 @@ def documented_runs(tmp_path_factory) -> dict[tuple, dict]:
     results.unlink(missing_ok=True)
     process = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "run_commands.py"), str(listing), str(results)],
-        cwd=work, env=dict(os.environ, JAX_NUM_CPU_DEVICES="1", **dict(env)),
+        cwd=work, env={**os.environ, "JAX_NUM_CPU_DEVICES": "1", **dict(env)},
         capture_output=True, text=True, timeout=3600, check=False)
     ran = json.loads(results.read_text()) if results.exists() else []
     for command, result in zip(commands, ran):
