@@ -110,7 +110,8 @@ def test_the_run_stops_and_its_newest_checkpoint_is_the_last_good_state(tmp_path
   clean = train.train_and_evaluate(config, str(tmp_path / "clean"))
   saved = json.load(open(tmp_path / "clean" / "results.json"))
   assert saved["step"] == 40 and saved["eval/modes"] == clean["eval/modes"]  # It ran to the end.
-  monkeypatch.setitem(methods.METHODS, "gan", nan_from_iteration(26))
+  monkeypatch.setitem(methods.METHODS, "gan", dataclasses.replace(
+      methods.METHODS["gan"], make=nan_from_iteration(26)))
   with pytest.raises(nonfinite.NonFiniteError, match=(
       r"^non-finite loss in the generator phase of iteration 26: stopped; the newest checkpoint "
       r"in .*nan is the last good state")):
