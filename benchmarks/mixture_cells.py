@@ -56,6 +56,8 @@ def cell_config(method: str, geometry: str, overrides: list[str], steps: int,
 
 
 def seeds_covering(results: dict, num_modes: int, num_seeds: int) -> int:
-  """How many seeds capture all `num_modes` modes with mode KL ≤ KL_COVERED."""
-  return sum(results[f"eval/seed{i}/modes"] == num_modes
-             and results[f"eval/seed{i}/mode_kl"] <= KL_COVERED for i in range(num_seeds))
+  """How many seeds capture all `num_modes` modes with mode KL ≤ KL_COVERED (a one-seed run's
+  results hold its own `eval/modes`, not per-seed entries)."""
+  names = ([("eval/modes", "eval/mode_kl")] if num_seeds == 1 else
+           [(f"eval/seed{i}/modes", f"eval/seed{i}/mode_kl") for i in range(num_seeds)])
+  return sum(results[modes] == num_modes and results[kl] <= KL_COVERED for modes, kl in names)

@@ -210,8 +210,9 @@ SHRINK: dict[str, Callable[[list[str]], list[str]]] = {
     "launch/table.py": shrink_table,
     "launch/score.py": shrink_score,
     "benchmarks/step_throughput.py": shrink_step_throughput,
+    # Mixture configs train 100 iterations per call: one call.
     "benchmarks/baseline_sweep.py": lambda args: with_flags(
-        args, methods=first(args, "methods", "gan"), seeds=1, steps=2),
+        args, methods=first(args, "methods", "gan"), seeds=1, steps=100),
     "benchmarks/compile_times.py": lambda args: with_flags(
         args, configs=first(args, "configs", "veegan_ring")),
     "benchmarks/conv_in_loop.py": lambda args: with_flags(
@@ -223,8 +224,8 @@ SHRINK: dict[str, Callable[[list[str]], list[str]]] = {
     "benchmarks/host_streaming.py": lambda args: with_flags(
         args, num_images=8, batch=8, draws=1, threads=1, repeats=1),
     "benchmarks/robustness.py": lambda args: with_flags(
-        args, geometries=first(args, "geometries", "ring"), seeds=1, steps=2),
-    "benchmarks/seeds.py": lambda args: with_flags(args, seeds=2, steps=2),
+        args, geometries=first(args, "geometries", "ring"), seeds=1, steps=100),
+    "benchmarks/seeds.py": lambda args: with_flags(args, seeds=2, steps=100),
     "benchmarks/stacked_digits.py": lambda args: with_flags(
         args, configs=first(args, "configs", "dcgan_stacked_digits"), budget_s=0.01, seeds=1,
         classifier_steps=2, set=[f"{path}={value}" for path, value in tiny_fields(

@@ -53,6 +53,9 @@ def test_a_seed_covers_only_with_every_mode_and_a_small_mode_kl():
              "eval/seed2/modes": 7, "eval/seed2/mode_kl": 0.0,  # a mode missing
              "eval/seed3/modes": 0, "eval/seed3/mode_kl": math.nan}  # nothing high quality
   assert seeds_covering(results, num_modes=8, num_seeds=4) == 1
+  # One seed's run reports its own measures (`--seeds=1` once raised KeyError here).
+  assert seeds_covering({"eval/modes": 8, "eval/mode_kl": 0.1}, num_modes=8, num_seeds=1) == 1
+  assert seeds_covering({"eval/modes": 8, "eval/mode_kl": 0.4}, num_modes=8, num_seeds=1) == 0
 
 
 def run_benchmark(script: str, *args: str) -> subprocess.CompletedProcess:
