@@ -190,11 +190,15 @@ def recipe(method: str, data: str) -> str:
   return methods.recipe(importlib.import_module(f"configs.{method}_{data}").get_config())
 
 
+def column_budget(table: dict, data: str):
+  """`--budget`'s entry for column `data` (mixtures: its iterations; images: its iterations and
+  width); None for `--budget=config` (each config's own)."""
+  return None if _BUDGET.value == "config" else table["budgets"][_BUDGET.value][data]
+
+
 def cell_steps(table: dict, data: str) -> int | None:
   """The iterations of every cell of column `data`; None: each config's own."""
-  if _STEPS.value:
-    return _STEPS.value
-  return None if _BUDGET.value == "config" else table["budgets"][_BUDGET.value][data]
+  return _STEPS.value or column_budget(table, data)
 
 
 def run_cell(method: str, data: str, steps: int | None, seed: int, num_seeds: int,
@@ -413,7 +417,6 @@ def run_image_table(table_name: str, methods: list[str], datasets: list[str], se
   column figures rewritten after every cell."""
   table = TABLES[table_name]
   start = time.perf_counter()
-  budget_of = lambda data: None if _BUDGET.value == "config" else table["budgets"][_BUDGET.value][data]
   skipped = {}
   for data in datasets:
     missing = None if data in table["offline"] else column_missing(table_name, data)
@@ -468,7 +471,7 @@ def run_image_table(table_name: str, methods: list[str], datasets: list[str], se
   classifier_dirs = {data: os.path.join(workdir, classifier_name(table["classifiers"][data]))
                      for data in columns if data in table["classifiers"]}
   seed_cells = [((method, data, seed), run_image_seed,
-                 (table_name, method, data, budget_of(data), _STEPS.value, seed,
+                 (table_name, method, data, column_budget(table, data), _STEPS.value, seed,
                   classifier_dirs.get(data), _INCEPTION_WEIGHTS.value, workdir, tuple(_SET.value)))
                 for data in columns for method in methods for seed in seeds]
   for cells in (classifier_cells, seed_cells):  # The classifiers before the cells that use them.
@@ -540,8 +543,8 @@ def check_cells(table: dict, table_name: str, methods: list[str], datasets: list
         config = mixture_config(method, data, cell_steps(table, data), _SEED.value, 1,
                                 tuple(_SET.value))
       else:
-        budget = None if _BUDGET.value == "config" else table["budgets"][_BUDGET.value][data]
-        config = image_config(table_name, method, data, budget, _STEPS.value, _SEED.value, None,
+        config = image_config(table_name, method, data, column_budget(table, data), _STEPS.value,
+                              _SEED.value, None,
                               tuple(_SET.value))
       try:
         configuration.validate(config, 1)
