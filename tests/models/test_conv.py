@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from aegan.models.conv import (DOWNSAMPLING, SIZES, UPSAMPLING, ConvDiscriminator, ConvEncoder,
-                               ConvGenerator, ConvJointDiscriminator, depth_to_space,
-                               resize_upsample, space_to_depth, upsample_nearest)
+                               ConvGenerator, ConvJointDiscriminator, ConvTrunk, crop,
+                               depth_to_space, generator_sides, resize_upsample, space_to_depth,
+                               transposed_upsample, upsample_nearest)
 from aegan.parallel import DATA_AXIS, data_mesh, data_parallel
+from tests.precision import FLOAT32_EPS, assert_equal_to_float32_resolution
 
 # XLA:CPU takes seconds to compile threefry for each init; RngBitGenerator keys take a fraction.
 KEY = jax.random.key(0, impl="rbg")
@@ -104,22 +106,25 @@ def test_batch_stats_present_iff_batch_norm(batch_norm):
     assert ("batch_stats" in updates) == batch_norm
 
 
-def test_nearest_resize_repeats_each_pixel_then_convolves():
-  x = RNG.normal(size=(2, 3, 4, 5)).astype(np.float32)
-  repeated = np.repeat(np.repeat(np.asarray(x), 2, axis=1), 2, axis=2)
+def test_nearest_resize_repeats_each_pixel_then_convolves(float64):
+  """The stage and a conv of the repeated image, in float64 (tests/conftest.py `float64`):
+  XLA may order the two convolutions' sums differently, and they agree to float32's
+  resolution (tests/precision.py)."""
+  x = RNG.normal(size=(2, 3, 4, 5))
+  repeated = np.repeat(np.repeat(x, 2, axis=1), 2, axis=2)
   np.testing.assert_array_equal(upsample_nearest(x), repeated)
 
   class Stage(nn.Module):
     @nn.compact
     def __call__(self, x):
-      return resize_upsample(x, 6, jnp.float32)
+      return resize_upsample(x, 6, jnp.float64)
 
   stage = Stage()
-  params = init(stage, x)["params"]
-  conv = nn.Conv(6, (3, 3), padding="SAME")
+  params = float64(init(stage, x)["params"])
+  conv = nn.Conv(6, (3, 3), padding="SAME", dtype=jnp.float64)
   conv_params = {"params": params["Conv_0"]}
-  np.testing.assert_allclose(jax.jit(stage.apply)({"params": params}, x),
-                             jax.jit(conv.apply)(conv_params, repeated), atol=1e-6)
+  assert_equal_to_float32_resolution(jax.jit(stage.apply)({"params": params}, x),
+                                     jax.jit(conv.apply)(conv_params, repeated))
 
 
 def test_depth_to_space_pixel_order():
@@ -133,16 +138,19 @@ def test_depth_to_space_pixel_order():
 
 
 @pytest.mark.parametrize("network", ["generator", "discriminator"])
-def test_sync_batch_norm_over_devices_equals_one_device_on_the_whole_batch(network):
+def test_sync_batch_norm_over_devices_equals_one_device_on_the_whole_batch(network, float64):
+  """In float64 (tests/conftest.py `float64`), where 1 and 4 devices differ only in the order
+  of their reductions: outputs and statistics agree to float32's resolution
+  (tests/precision.py)."""
   mesh = data_mesh()
   devices = mesh.devices.size
   if network == "generator":
-    x = RNG.normal(size=(2 * devices, 3)).astype(np.float32)
-    make = lambda axis: ConvGenerator((8, 8, 2), WIDTH, batch_norm_axis=axis)
+    x = RNG.normal(size=(2 * devices, 3))
+    make = lambda axis: ConvGenerator((8, 8, 2), WIDTH, batch_norm_axis=axis, dtype=jnp.float64)
   else:
-    x = RNG.normal(size=(2 * devices, 16, 16, 2)).astype(np.float32)
-    make = lambda axis: ConvDiscriminator(WIDTH, batch_norm_axis=axis)
-  variables = init(make(None), x)
+    x = RNG.normal(size=(2 * devices, 16, 16, 2))
+    make = lambda axis: ConvDiscriminator(WIDTH, batch_norm_axis=axis, dtype=jnp.float64)
+  variables = float64(init(make(None), x))
   expected_out, expected_updates = jax.jit(
       functools.partial(make(None).apply, train=True, mutable=["batch_stats"]))(variables, x)
 
@@ -155,9 +163,8 @@ def test_sync_batch_norm_over_devices_equals_one_device_on_the_whole_batch(netwo
 
   error, updates = jax.jit(data_parallel(per_device, mesh))(variables, x, expected_out)
   assert devices == 4
-  assert error < 1e-5
-  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6), updates,
-               expected_updates)
+  assert error.dtype == np.float64 and error <= FLOAT32_EPS * np.abs(expected_out).max()
+  assert_equal_to_float32_resolution(updates, expected_updates)
 
 
 def test_encoder_uses_its_extra_inputs():
@@ -177,3 +184,84 @@ def test_joint_discriminator_depends_on_x_and_z():
   logits = apply(variables, x, z)
   assert not np.allclose(logits, apply(variables, x + 1, z))
   assert not np.allclose(logits, apply(variables, x, z + 1))
+
+
+def parameter_count(variables) -> int:
+  return sum(int(np.prod(leaf.shape)) for leaf in jax.tree.leaves(variables["params"]))
+
+
+def test_protocol_m_generator_shapes_and_parameter_count():
+  """Metz et al.'s Stacked-MNIST generator (configs/stacked_m.py): z(256) -> 4x4x64 -> 7x7x32 ->
+  14x14x16 -> 28x28x8 -> 28x28x3 with 3x3 transposed convs. Parameters, by hand: Dense
+  256·1024 = 262,144 (no bias: BN follows); BN scale + shift 2·(64 + 32 + 16 + 8) = 240;
+  transposed convs 9·(64·32 + 32·16 + 16·8) = 24,192; output conv 9·8·3 + 3 = 219: 286,795."""
+  generator = ConvGenerator((28, 28, 3), 8, upsample="transposed", kernel=3, base_size=4,
+                            output_kernel=3)
+  variables, out = shapes(generator, jnp.zeros((2, 256)))
+  params = variables["params"]
+  assert params["Dense_0"]["kernel"].shape == (256, 4 * 4 * 64)
+  assert [params[f"ConvTranspose_{i}"]["kernel"].shape for i in range(3)] == [
+      (3, 3, 64, 32), (3, 3, 32, 16), (3, 3, 16, 8)]
+  assert params["Conv_0"]["kernel"].shape == (3, 3, 8, 3)
+  assert out.shape == (2, 28, 28, 3)
+  assert parameter_count(variables) == 286_795
+
+
+@pytest.mark.parametrize("width, count", [(2, 571), (4, 1861)])
+def test_protocol_m_discriminator_shapes_and_parameter_counts(width, count):
+  """D = 1/4 G (channels 2-4-8) and D = 1/2 G (4-8-16): three 3x3 stride-2 convs, each with BN,
+  28 -> 14 -> 7 -> 4, then Dense -> 1. By hand at width w (channels w, 2w, 4w; no conv bias):
+  9·(3w + 2w² + 8w²) + 2·7w + (16·4w + 1): w = 2: 54 + 72 + 288 + 28 + 129 = 571;
+  w = 4: 108 + 288 + 1,152 + 56 + 257 = 1,861."""
+  discriminator = ConvDiscriminator(width, kernel=3, negative_slope=0.3, first_batch_norm=True)
+  variables, out = shapes(discriminator, jnp.zeros((2, 28, 28, 3)))
+  trunk = variables["params"]["ConvTrunk_0"]
+  assert [trunk[f"Conv_{i}"]["kernel"].shape for i in range(3)] == [
+      (3, 3, 3, width), (3, 3, width, 2 * width), (3, 3, 2 * width, 4 * width)]
+  assert [trunk[f"BatchNorm_{i}"]["scale"].shape for i in range(3)] == [
+      (width,), (2 * width,), (4 * width,)]
+  assert variables["params"]["Dense_0"]["kernel"].shape == (4 * 4 * 4 * width, 1)
+  assert out.shape == (2,)
+  assert parameter_count(variables) == count
+
+
+def test_generator_sides_halve_rounding_up_to_the_base():
+  assert generator_sides(28) == [7, 14, 28]
+  assert generator_sides(28, 4) == [4, 7, 14, 28]
+  assert generator_sides(28, 2) == [2, 4, 7, 14, 28]
+  assert generator_sides(64) == [4, 8, 16, 32, 64]
+  with pytest.raises(ValueError, match="square"):
+    generator_sides(28, 3)
+
+
+class _UpsampleTo(nn.Module):
+  side: int
+
+  @nn.compact
+  def __call__(self, x):
+    return crop(transposed_upsample(x, 3, jnp.float32, True, 3), self.side)
+
+
+def test_cropped_transposed_upsample_is_tensorflows_transposed_conv_to_an_odd_side():
+  """4x4 -> 7x7 with a 3x3 stride-2 transposed conv, as TensorFlow's conv2d_transpose with
+  output_shape 7 computes it: the gradient of a SAME stride-2 conv on a 7x7 input (the kernel
+  spatially flipped: flax does not flip it)."""
+  x = jnp.asarray(RNG.normal(size=(1, 4, 4, 2)), jnp.float32)
+  module = _UpsampleTo(7)
+  variables = init(module, x)
+  kernel = variables["params"]["ConvTranspose_0"]["kernel"]  # [3, 3, in 2, out 3]
+  forward = jnp.flip(kernel, (0, 1)).transpose(0, 1, 3, 2)  # The conv it is the gradient of.
+  conv = lambda y: jax.lax.conv_general_dilated(y, forward, (2, 2), "SAME",
+                                                dimension_numbers=("NHWC", "HWIO", "NHWC"))
+  _, vjp = jax.vjp(conv, jnp.zeros((1, 7, 7, 3)))
+  np.testing.assert_allclose(module.apply(variables, x), vjp(x)[0], atol=1e-6)
+
+
+def test_trunk_negative_slope():
+  """With slope 1 the LeakyReLU is the identity: the slope-0.3 trunk's output is that
+  pre-activation p mapped to max(p, 0.3 p)."""
+  x = jnp.asarray(RNG.normal(size=(2, 8, 8, 3)), jnp.float32)
+  trunk = ConvTrunk(4, kernel=3, batch_norm=False, negative_slope=0.3)
+  variables = init(trunk, x)
+  pre = ConvTrunk(4, kernel=3, batch_norm=False, negative_slope=1.0).apply(variables, x)
+  np.testing.assert_allclose(trunk.apply(variables, x), jnp.maximum(pre, 0.3 * pre), rtol=1e-6)
