@@ -2,7 +2,9 @@
 optimum are known: it separates N(2, 1) from N(0, 1) by their distance, and scores two samples
 of N(0, 1) ≈ 0. Also: the Evaluator's wiring of the critic and IvOM."""
 
+import flax.linen as nn
 import jax
+import jax.numpy as jnp
 import ml_collections
 import numpy as np
 import optax
@@ -18,6 +20,7 @@ from aegan.models.mlp import MLPDiscriminator
 from aegan.parallel import data_mesh, replicate
 from aegan.writers import MetricWriter
 from configs import common
+from tests.precision import assert_equal_to_float32_resolution
 
 NUM = 4096  # examples in each training pool and each held-out set
 SHIFT, PENALTY = 2.0, 10.0
@@ -74,13 +77,26 @@ def test_identical_distributions_are_at_distance_zero(converged):
   assert abs(distance) < 0.1  # ~4 held-out sampling standard errors (above).
 
 
-def test_same_critic_on_one_and_four_devices():
-  """One step per call (the conv critics' path): the same parameters on 1 and 4 devices."""
+def test_same_critic_on_one_and_four_devices(float64):
+  """One step per call (the conv critics' path): the same parameters on 1 and 4 devices. In
+  float64 (tests/conftest.py `float64`; parameters created float64 too), where the two differ
+  only in the order of their reductions: each parameter moves alike to float32's resolution
+  (tests/precision.py)."""
   real, fake = standard_normal_sets(4)[:2]
-  params = [critic(jax.devices()[:n], steps=3, steps_per_call=1).train(real + SHIFT, fake,
-                                                                      jax.random.PRNGKey(5))
-            for n in (1, 4)]
-  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7), *params)
+  in_float64 = lambda tree: jax.tree.map(lambda p: p.astype(jnp.float64), tree)
+  model = nn.map_variables(MLPDiscriminator, "params", trans_out_fn=in_float64, init=True)(
+      (64,), "relu", jnp.float64)
+  initial = model.init(jax.random.split(jax.random.PRNGKey(5))[0], real[:1])["params"]
+  moves = []
+  for n in (1, 4):
+    trainer = WassersteinCritic(model, optax.adam(1e-3, b1=0.0, b2=0.9),
+                                data_mesh(jax.devices()[:n]), steps=3, batch_size=256,
+                                steps_per_call=1, gradient_penalty=PENALTY)
+    params = trainer.train(real + SHIFT, fake, jax.random.PRNGKey(5))
+    moves.append(jax.tree.map(np.subtract, jax.device_get(params), jax.device_get(initial)))
+  # Every leaf moves but the output bias, which neither the score gap nor the penalty sees.
+  assert [np.any(move != 0) for move in jax.tree.leaves(moves[0])] == [True, True, False, True]
+  assert_equal_to_float32_resolution(moves[1], moves[0])
 
 
 def test_refuses_a_critic_with_batch_norm():
