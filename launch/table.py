@@ -263,9 +263,13 @@ def image_config(table_name: str, method: str, data: str, budget: dict | None, s
   table's evaluation protocol and then `overrides` (`--set`'s path=value), evaluated only at
   the end."""
   table = TABLES[table_name]
-  config = importlib.import_module(f"configs.{method}_images").get_config(data)
+  if "config" in table:  # The table's own (row, column) -> config.
+    config = table["config"](method, data)
+  else:
+    config = importlib.import_module(f"configs.{method}_images").get_config(data)
   if budget:
-    common.at_width(config, budget["width"])
+    if "width" in budget:
+      common.at_width(config, budget["width"])
     config.train.steps = budget["steps"]
   if steps:
     config.train.steps = steps
@@ -426,7 +430,9 @@ def run_image_table(table_name: str, methods: list[str], datasets: list[str], se
   columns = [data for data in datasets if data not in skipped]
   budget = _BUDGET.value if not _STEPS.value else f"{_STEPS.value:,} iterations"
   budget_text = (f"budget {budget}" + (f" (conv width {table['budgets'][_BUDGET.value][columns[0]]['width']})"
-                                       if columns and _BUDGET.value != "config" else ""))
+                                       if columns and _BUDGET.value != "config"
+                                       and "width" in table["budgets"][_BUDGET.value][columns[0]]
+                                       else ""))
   classifiers, seed_results, done = {}, {}, {}
 
   def write(finished: bool) -> None:
@@ -521,10 +527,11 @@ def check_arguments(table_name: str) -> tuple[dict, list[str], list[str]]:
   if unknown_rows:
     _fail(f"--methods: {', '.join(unknown_rows)} not a row of {table_name}; its rows are "
           f"{', '.join(rows)}")
-  unknown_columns = [data for data in datasets if data not in table["datasets"]]
+  columns = table["datasets"] + table.get("extra_datasets", ())
+  unknown_columns = [data for data in datasets if data not in columns]
   if unknown_columns:
     _fail(f"--datasets: {', '.join(unknown_columns)} not a column of {table_name}; its columns "
-          f"are {', '.join(table['datasets'])}")
+          f"are {', '.join(columns)}")
   if _INCEPTION_WEIGHTS.value:
     try:
       inception.load_variables(_INCEPTION_WEIGHTS.value)

@@ -140,7 +140,9 @@ def image_table_fields(table_name: str, data: str) -> dict[str, object]:
   """The evaluation sizes of an image table's cell config (its protocol applied)."""
   from configs.tables import TABLES  # pylint: disable=import-outside-toplevel
   table = TABLES[table_name]
-  config = importlib.import_module(f"configs.{table['methods'][0]}_images").get_config(data)
+  method = table["methods"][0]
+  config = (table["config"](method, data) if "config" in table
+            else importlib.import_module(f"configs.{method}_images").get_config(data))
   config = table["protocol"](config, "classifier")
   fields = tiny_fields(config, with_networks=False)
   return {path: value for path, value in fields.items()

@@ -30,6 +30,12 @@ IMAGE_CONFIGS = [
     # tests/test_image_baseline_configs.py.
     "ali_images:cifar10", "unrolled_gan_images:stacked_mnist5k", "wgan_gp_images:celeb_a",
     "age_images:color_mnist5k",
+    # The Stacked-MNIST protocols' networks (configs/stacked_m.py, stacked_v.py: kernel sizes,
+    # the 4 -> 7 step, BN on D's first layer) as a GAN's, a reconstructor and joint
+    # discriminator, an encoder and code discriminator; the other rows are these methods'
+    # (tests/test_stacked_configs.py validates every row on 1 and 4 devices).
+    "stacked_m:dcgan,quarter", "stacked_m:veegan,quarter", "stacked_m:alpha_gan,quarter",
+    "stacked_v:dcgan",
 ]
 
 

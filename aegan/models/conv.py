@@ -1,14 +1,24 @@
 """DCGAN-family convolutional networks (Radford et al. 2016): generator, encoder, discriminator
 and joint (x, z) discriminator on images.
 
-Generator: Dense -> (b, b, width·2^(S-1)), b = 7 if H % 7 == 0 else 4, S = log2(H / b);
-then S x2 upsampling stages halving the channels, BN + ReLU after every stage but the last,
-which goes straight to the image channels and tanh. E.g. CIFAR (32x32x3, width 64):
-4x4x256 -> 8x8x128 -> 16x16x64 -> 32x32x3; MNIST (28x28x1): 7x7x128 -> 14x14x64 -> 28x28x1.
+Generator: Dense -> (b, b, width·2^(S-1)), then S x2 upsampling stages halving the channels, BN
++ ReLU after every stage but the last, which goes straight to the image channels and tanh. The
+sides are those of a stack of SAME stride-2 convolutions read backwards: H, ⌈H/2⌉, ⌈H/4⌉, ... down
+to the base side b (`base_size`; default 7 if H % 7 == 0 else 4), and a x2 stage that overshoots
+an odd side drops its first row and column (8 -> 7), as TensorFlow's SAME transposed convolution
+with an odd kernel and `output_shape` 7 does. E.g. CIFAR (32x32x3, width 64): 4x4x256 -> 8x8x128
+-> 16x16x64 -> 32x32x3; MNIST (28x28x1): 7x7x128 -> 14x14x64 -> 28x28x1; base 4 at 28x28:
+4 -> 7 -> 14 -> 28. With `output_kernel` k, every x2 stage (the last included) is followed by BN +
+ReLU and halves the channels, and a stride-1 k x k conv maps to the image channels before the
+tanh (Metz et al. 2017's Stacked-MNIST generator: width 8, base 4, k 3 gives 4x4x64 -> 7x7x32
+-> 14x14x16 -> 28x28x8 -> 28x28x3).
 
 Encoder/discriminator trunk: x2 downsampling stages with width, 2·width, 4·width, ... channels
-until the spatial size is <= 4 (SAME padding: 28 -> 14 -> 7 -> 4), LeakyReLU(0.2), BN on every
-stage but the first; then flatten -> Dense.
+until the spatial size is <= `final_size` (default 4; SAME padding: 28 -> 14 -> 7 -> 4),
+LeakyReLU (`negative_slope`, default 0.2), BN on every stage but the first (on the first too
+with `first_batch_norm`); then flatten -> Dense.
+
+`kernel`: the side of the resampling convolutions (None: each resampling mode's own, below).
 
 Initialisation: conv and dense kernels N(0, 0.02²) as in DCGAN; biases zero; BN scale one. A
 layer followed by BN has no bias (BN's shift replaces it; a bias there has zero gradient, which
@@ -17,7 +27,8 @@ Parameters are float32; `dtype` is the compute dtype, and outputs are cast back 
 (float64 from float64 compute: the tests' x64 comparisons).
 
 How a x2 stage resamples is a choice (`UPSAMPLING`, `DOWNSAMPLING`: tables of functions that
-create the stage's layers in the calling network's scope), because XLA:CPU
+create the stage's layers in the calling network's scope, `DEFAULT_KERNELS` their kernel sides
+when a network names none), because XLA:CPU
 differentiates transposed convolutions pathologically slowly (jax-ml/jax#23783). Defaults,
 measured on a 2-core CPU with benchmarks/upsampling.py (fwd+bwd w.r.t. params and input):
   upsample="subpixel": a conv to 4C channels, then depth-to-space (Shi et al. 2016), only
@@ -31,14 +42,14 @@ bfloat16 compute does not speed up these convolutions on XLA:CPU.
 """
 
 from collections.abc import Callable, Sequence
-import math
+import functools
 from typing import Any
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-SIZES = (8, 16, 28, 32, 64)
+SIZES = (8, 16, 28, 32, 64)  # The sides the default base sizes reach.
 KERNEL_INIT = nn.initializers.normal(0.02)
 
 
@@ -82,43 +93,51 @@ def _flatten(*inputs: jax.Array) -> jax.Array:
   return jnp.concatenate([x.reshape(x.shape[0], -1) for x in inputs], axis=-1)
 
 
-# A x2 resampling stage: (x, features, dtype, use_bias) -> x resampled, its layers created in
-# the calling module's scope (a function of a compact module's __call__).
-Resample = Callable[[jax.Array, int, Any, bool], jax.Array]
+# A x2 resampling stage: (x, features, dtype, use_bias, kernel) -> x resampled, its layers
+# created in the calling module's scope (a function of a compact module's __call__); `kernel`
+# is the side of its convolution.
+Resample = Callable[[jax.Array, int, Any, bool, int], jax.Array]
 
 
-def transposed_upsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True) -> jax.Array:
-  """Transposed conv 4x4, stride 2 (DCGAN). Slow to differentiate on XLA:CPU."""
-  return nn.ConvTranspose(features, (4, 4), strides=(2, 2), padding="SAME", use_bias=use_bias,
-                          kernel_init=KERNEL_INIT, dtype=dtype, param_dtype=jnp.float32)(x)
+def transposed_upsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True,
+                        kernel: int = 4) -> jax.Array:
+  """Transposed conv kernel x kernel, stride 2 (DCGAN: 4x4). Slow to differentiate on XLA:CPU."""
+  return nn.ConvTranspose(features, (kernel, kernel), strides=(2, 2), padding="SAME",
+                          use_bias=use_bias, kernel_init=KERNEL_INIT, dtype=dtype,
+                          param_dtype=jnp.float32)(x)
 
 
-def resize_upsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True) -> jax.Array:
-  """Nearest-neighbour x2, then conv 3x3 (Odena et al. 2016, "Deconvolution and checkerboard
-  artifacts")."""
-  return _conv(features, 3, dtype, use_bias=use_bias)(upsample_nearest(x))
+def resize_upsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True,
+                    kernel: int = 3) -> jax.Array:
+  """Nearest-neighbour x2, then conv kernel x kernel (Odena et al. 2016, "Deconvolution and
+  checkerboard artifacts": 3x3)."""
+  return _conv(features, kernel, dtype, use_bias=use_bias)(upsample_nearest(x))
 
 
-def subpixel_upsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True) -> jax.Array:
-  """Conv 3x3 to 4·features channels, then depth-to-space (Shi et al. 2016)."""
-  return depth_to_space(_conv(4 * features, 3, dtype, use_bias=use_bias)(x))
+def subpixel_upsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True,
+                      kernel: int = 3) -> jax.Array:
+  """Conv kernel x kernel to 4·features channels, then depth-to-space (Shi et al. 2016: 3x3)."""
+  return depth_to_space(_conv(4 * features, kernel, dtype, use_bias=use_bias)(x))
 
 
-def strided_downsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True) -> jax.Array:
-  """Conv 4x4, stride 2 (DCGAN)."""
-  return _conv(features, 4, dtype, strides=(2, 2), use_bias=use_bias)(x)
+def strided_downsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True,
+                       kernel: int = 4) -> jax.Array:
+  """Conv kernel x kernel, stride 2 (DCGAN: 4x4)."""
+  return _conv(features, kernel, dtype, strides=(2, 2), use_bias=use_bias)(x)
 
 
-def space_to_depth_downsample(x: jax.Array, features: int, dtype: Any,
-                              use_bias: bool = True) -> jax.Array:
-  """Space-to-depth (2x2 blocks to channels), then conv 2x2: the same 4x4 input window as the
-  strided conv, shifted by one pixel, with stride-1 convolutions only."""
-  return _conv(features, 2, dtype, use_bias=use_bias)(space_to_depth(x))
+def space_to_depth_downsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True,
+                              kernel: int = 4) -> jax.Array:
+  """Space-to-depth (2x2 blocks to channels), then conv ⌈kernel/2⌉ x ⌈kernel/2⌉ on the blocks,
+  whose 2⌈kernel/2⌉-pixel window covers the strided conv's (the same 4x4 window for kernel 4,
+  shifted by one pixel), with stride-1 convolutions only."""
+  return _conv(features, -(-kernel // 2), dtype, use_bias=use_bias)(space_to_depth(x))
 
 
-def conv_pool_downsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True) -> jax.Array:
-  """Conv 3x3, then 2x2 average pooling."""
-  x = _conv(features, 3, dtype, use_bias=use_bias)(x)
+def conv_pool_downsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True,
+                         kernel: int = 3) -> jax.Array:
+  """Conv kernel x kernel, then 2x2 average pooling."""
+  x = _conv(features, kernel, dtype, use_bias=use_bias)(x)
   return nn.avg_pool(x, (2, 2), strides=(2, 2), padding="SAME")
 
 
@@ -132,6 +151,8 @@ DOWNSAMPLING: dict[str, Resample] = {
     "space_to_depth": space_to_depth_downsample,
     "conv_pool": conv_pool_downsample,
 }
+DEFAULT_KERNELS = {"transposed": 4, "resize": 3, "subpixel": 3,
+                   "strided": 4, "space_to_depth": 4, "conv_pool": 3}
 
 
 def _batch_norm(module: nn.Module, x: jax.Array, train: bool) -> jax.Array:
@@ -147,10 +168,35 @@ def _batch_norm(module: nn.Module, x: jax.Array, train: bool) -> jax.Array:
                       dtype=module.dtype, param_dtype=jnp.float32)(x)
 
 
-def _lookup(table: dict[str, Resample], name: str, what: str) -> Resample:
+def _lookup(table: dict[str, Resample], name: str, what: str, kernel: int | None) -> Resample:
+  """The resampling stage `name` of `table` with its convolutions' side fixed to `kernel`
+  (None: the mode's own, `DEFAULT_KERNELS`)."""
   if name not in table:
     raise ValueError(f"unknown {what} {name!r}; expected one of {sorted(table)}")
-  return table[name]
+  return functools.partial(table[name], kernel=kernel or DEFAULT_KERNELS[name])
+
+
+def generator_sides(height: int, base_size: int | None = None) -> list[int]:
+  """The sides of a generator's stages, base first: H, ⌈H/2⌉, ⌈H/4⌉, ... down to `base_size`
+  (None: 7 if H % 7 == 0 else 4), reversed. E.g. 28 -> [7, 14, 28]; base 4: [4, 7, 14, 28].
+
+  Raises:
+    ValueError: halving H (rounding up) never reaches the base side.
+  """
+  base = base_size or (7 if height % 7 == 0 else 4)
+  sides = [height]
+  while sides[-1] > base:
+    sides.append(-(-sides[-1] // 2))
+  if sides[-1] != base or len(sides) < 2:
+    raise ValueError(f"images must be square, and halving the side {height} (rounding up) must "
+                     f"reach the base side {base} in at least one step")
+  return sides[::-1]
+
+
+def crop(x: jax.Array, side: int) -> jax.Array:
+  """[B, S, S, C] -> [B, side, side, C], dropping the first rows and columns (8 -> 7: as
+  TensorFlow's SAME transposed convolution with an odd kernel)."""
+  return x[:, x.shape[1] - side:, x.shape[2] - side:]
 
 
 class ConvGenerator(nn.Module):
@@ -161,44 +207,67 @@ class ConvGenerator(nn.Module):
   upsample: str = "subpixel"
   batch_norm: bool = True
   batch_norm_axis: str | None = None
+  kernel: int | None = None
+  base_size: int | None = None
+  output_kernel: int | None = None
   dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, *inputs: jax.Array, train: bool = False) -> jax.Array:
     height, width, channels = self.output_shape
-    if height != width or height not in SIZES:
-      raise ValueError(f"output_shape {self.output_shape}: images must be square, of size {SIZES}")
-    upsample = _lookup(UPSAMPLING, self.upsample, "upsample")
-    base = 7 if height % 7 == 0 else 4
-    stages = int(math.log2(height // base))
-    h = _dense(base * base * self.width * 2 ** (stages - 1), self.dtype,
+    if height != width:
+      raise ValueError(f"output_shape {self.output_shape}: images must be square")
+    sides = generator_sides(height, self.base_size)
+    upsample = _lookup(UPSAMPLING, self.upsample, "upsample", self.kernel)
+    # Stages that end in BN + ReLU: all x2 stages before an output conv, else all but the last.
+    hidden = len(sides) - 1 if self.output_kernel else len(sides) - 2
+    base = sides[0]
+    h = _dense(base * base * self.width * 2 ** hidden, self.dtype,
                use_bias=not self.batch_norm)(_flatten(*inputs))
     h = nn.relu(_batch_norm(self, h.reshape(h.shape[0], base, base, -1), train))
-    for i in range(stages - 1):
-      h = upsample(h, self.width * 2 ** (stages - 2 - i), self.dtype, not self.batch_norm)
-      h = nn.relu(_batch_norm(self, h, train))
-    output = jnp.promote_types(self.dtype, jnp.float32)
-    return jnp.tanh(upsample(h, channels, self.dtype).astype(output))
+    for i in range(hidden):
+      h = upsample(h, self.width * 2 ** (hidden - 1 - i), self.dtype, not self.batch_norm)
+      h = nn.relu(_batch_norm(self, crop(h, sides[i + 1]), train))
+    if self.output_kernel:
+      h = _conv(channels, self.output_kernel, self.dtype)(h)
+    else:
+      h = crop(upsample(h, channels, self.dtype), height)
+    return jnp.tanh(h.astype(jnp.promote_types(self.dtype, jnp.float32)))
 
 
 class ConvTrunk(nn.Module):
-  """Image [B, H, W, C] -> flattened features of the last x2 downsampling stage (<= 4x4)."""
+  """Image [B, H, W, C] -> flattened features of the last x2 downsampling stage (<= final_size)."""
 
   width: int = 64
   downsample: str = "strided"
   batch_norm: bool = True
   batch_norm_axis: str | None = None
+  kernel: int | None = None
+  negative_slope: float = 0.2
+  first_batch_norm: bool = False
+  final_size: int = 4
   dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
-    downsample = _lookup(DOWNSAMPLING, self.downsample, "downsample")
+    downsample = _lookup(DOWNSAMPLING, self.downsample, "downsample", self.kernel)
     stage = 0
-    while x.shape[1] > 4:
-      x = downsample(x, self.width * 2**stage, self.dtype, not (stage and self.batch_norm))
-      x = nn.leaky_relu(_batch_norm(self, x, train) if stage else x, 0.2)
+    while x.shape[1] > self.final_size:
+      normalised = self.batch_norm and (stage > 0 or self.first_batch_norm)
+      x = downsample(x, self.width * 2**stage, self.dtype, not normalised)
+      x = nn.leaky_relu(_batch_norm(self, x, train) if normalised else x, self.negative_slope)
       stage += 1
     return x.reshape(x.shape[0], -1)
+
+
+# The fields of an image-reading network that configure its trunk.
+TRUNK_FIELDS = ("width", "downsample", "batch_norm", "batch_norm_axis", "kernel", "negative_slope",
+                "first_batch_norm", "final_size", "dtype")
+
+
+def _trunk(module: nn.Module) -> ConvTrunk:
+  """`module`'s ConvTrunk, created in its scope, configured by its `TRUNK_FIELDS`."""
+  return ConvTrunk(**{field: getattr(module, field) for field in TRUNK_FIELDS})
 
 
 class ConvEncoder(nn.Module):
@@ -210,13 +279,16 @@ class ConvEncoder(nn.Module):
   downsample: str = "strided"
   batch_norm: bool = True
   batch_norm_axis: str | None = None
+  kernel: int | None = None
+  negative_slope: float = 0.2
+  first_batch_norm: bool = False
+  final_size: int = 4
   hidden: Sequence[int] = ()
   dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, x: jax.Array, *extra: jax.Array, train: bool = False) -> jax.Array:
-    h = ConvTrunk(self.width, self.downsample, self.batch_norm, self.batch_norm_axis,
-                  self.dtype)(x, train)
+    h = _trunk(self)(x, train)
     h = _flatten(h, *extra)
     for features in self.hidden:
       h = nn.leaky_relu(_dense(features, self.dtype)(h), 0.2)
@@ -233,12 +305,15 @@ class ConvDiscriminator(nn.Module):
   downsample: str = "strided"
   batch_norm: bool = True
   batch_norm_axis: str | None = None
+  kernel: int | None = None
+  negative_slope: float = 0.2
+  first_batch_norm: bool = False
+  final_size: int = 4
   dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool = False) -> jax.Array:
-    h = ConvTrunk(self.width, self.downsample, self.batch_norm, self.batch_norm_axis,
-                  self.dtype)(x, train)
+    h = _trunk(self)(x, train)
     return _dense(1, self.dtype)(h)[:, 0].astype(jnp.promote_types(self.dtype, jnp.float32))
 
 
@@ -254,14 +329,17 @@ class ConvJointDiscriminator(nn.Module):
   downsample: str = "strided"
   batch_norm: bool = True
   batch_norm_axis: str | None = None
+  kernel: int | None = None
+  negative_slope: float = 0.2
+  first_batch_norm: bool = False
+  final_size: int = 4
   z_hidden: Sequence[int] = (512,)
   head_hidden: Sequence[int] = (512,)
   dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, x: jax.Array, z: jax.Array, train: bool = False) -> jax.Array:
-    hx = ConvTrunk(self.width, self.downsample, self.batch_norm, self.batch_norm_axis,
-                   self.dtype)(x, train)
+    hx = _trunk(self)(x, train)
     hz = _flatten(z)
     for features in self.z_hidden:
       hz = nn.leaky_relu(_dense(features, self.dtype)(hz), 0.2)

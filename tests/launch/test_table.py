@@ -294,3 +294,31 @@ def test_image_table_bad_input_is_one_line_and_writes_nothing(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and message in lines[0], (args, result.stderr)
     assert not workdir.exists(), args
+
+
+def test_stacked_m_cell_prints_the_published_numbers_beside_ours(tmp_path):
+  """One seed of protocol M's DCGAN at D = 1/4 G, 2 iterations at the documented commands'
+  evaluation sizes: the row holds our modes and KL (this run's results.json) beside Metz et al.'s
+  and PacGAN's, and the footer names the sources; an unknown column is one line."""
+  import json  # pylint: disable=import-outside-toplevel
+  sizes = [f"--set={path}={value}" for path, value in
+           image_table_fields("stacked_m", "d_quarter_g").items()]
+  result = run_image_table("stacked_m", "--methods=dcgan", "--seeds=1", "--budget=short",
+                           "--steps=2", "--classifier_steps=2", f"--workdir={tmp_path}", *sizes)
+  assert result.returncode == 0, result.stderr
+  table = (tmp_path / "table.md").read_text()
+  header, row = column_table(table, "d_quarter_g")
+  assert header[:4] == ["method", "modes (paper)", "KL (paper)", "confident modes"]
+  seed = json.load(open(tmp_path / "dcgan_d_quarter_g" / "seed0" / "results.json"))
+  assert row[0] == "dcgan"  # Ours, a sample-quality mark (†) where the gate fails, the papers'.
+  assert re.fullmatch(rf"{seed['eval/modes']:.1f}( †)? \(30\.6 ± 20\.73 \[Metz\]; 78\.5 ± "
+                      r"17\.56 \[PacGAN\]\)", row[1]), row
+  assert re.fullmatch(rf"{seed['eval/mode_kl']:.2f}( †)? \(5\.99 ± 0\.42 \[Metz\]; 5\.21 ± "
+                      r"0\.19 \[PacGAN\]\)", row[2]), row
+  assert "PacGAN Table 3 (Lin et al. 2018, arXiv 1712.04086)" in table
+  config = json.load(open(tmp_path / "dcgan_d_quarter_g" / "seed0" / "config.json"))
+  assert config["model"]["discriminator"]["width"] == 2  # The protocol's, not a budget's width.
+  bad = run_image_table("stacked_m", "--datasets=d_tenth_g", f"--workdir={tmp_path / 'bad'}")
+  assert bad.returncode == 2 and bad.stderr.strip().endswith(
+      "--datasets: d_tenth_g not a column of stacked_m; its columns are d_quarter_g, d_half_g, "
+      "d_quarter_g_stacked_mnist, d_half_g_stacked_mnist")
