@@ -202,6 +202,15 @@ def needs_torch(shrink: Callable[[list[str]], list[str]]) -> Callable[[list[str]
   return rule
 
 
+def shrink_accelerator(args: list[str]) -> list[str]:
+  """benchmarks/accelerator.py: its plan (`--plan`, which runs nothing) runs here; a step needs
+  an NVIDIA GPU and trains the tables' `config` budget."""
+  if "--plan" not in args:
+    raise Skip("needs an NVIDIA GPU host; its --plan runs here, its steps in "
+               "tests/benchmarks/test_accelerator.py with stand-in tables")
+  return args
+
+
 def first(args: list[str], name: str, default: str) -> str:
   """The first item of the documented list flag --name, else `default`."""
   return (flag(args, name) or default).split(",")[0]
@@ -212,6 +221,7 @@ SHRINK: dict[str, Callable[[list[str]], list[str]]] = {
     "launch/table.py": shrink_table,
     "launch/score.py": shrink_score,
     "benchmarks/step_throughput.py": shrink_step_throughput,
+    "benchmarks/accelerator.py": shrink_accelerator,
     # Mixture configs train 100 iterations per call: one call.
     "benchmarks/baseline_sweep.py": lambda args: with_flags(
         args, methods=first(args, "methods", "gan"), seeds=1, steps=100),
