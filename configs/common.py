@@ -203,10 +203,14 @@ def count_stacked_modes(config: ml_collections.ConfigDict) -> ml_collections.Con
   probability each channel needs for the "confident" counts (aegan/evaluation/classifier.py).
   The same classifier is the feature network of FID/KID/IS/precision-recall on the first
   10,000 samples against 10,000 training stacks (`eval.features`: one workdir field shared
-  with `eval.classifier`, set either)."""
+  with `eval.classifier`, set either). `gate_samples`: the quality gate beside the counts
+  [ours; aegan/evaluation/quality_gate.py], which fails samples whose FID on the classifier's
+  features to `gate_samples` real test stacks is closer to pixel-shuffled real stacks' than to
+  other real stacks' (at most half the test split: 5,000 of stacked_mnist5k's 10,000 test
+  stacks, 2,500 of stacked_digits' 5,000; 0 turns it off)."""
   config.eval.num_samples = 26_000
   workdir = ml_collections.config_dict.placeholder(str)
-  config.eval.classifier = dict(workdir=workdir, confidence=0.9)
+  config.eval.classifier = dict(workdir=workdir, confidence=0.9, gate_samples=5_000)
   del config.eval["features"]  # The image recipe's Inception section, replaced whole.
   config.eval.features = feature_metrics("classifier", workdir=workdir)
   return config

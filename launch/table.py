@@ -85,7 +85,7 @@ from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
 from aegan import compilation_cache, configuration, methods, plots, run_log, train, writers  # pylint: disable=wrong-import-position
 from aegan.data import DatasetNotFoundError, make_dataset  # pylint: disable=wrong-import-position
-from aegan.evaluation import inception  # pylint: disable=wrong-import-position
+from aegan.evaluation import inception, quality_gate  # pylint: disable=wrong-import-position
 from aegan.evaluation.evaluator import mean_std_text, summarise_seeds  # pylint: disable=wrong-import-position
 from aegan.evaluation.torch_files import WeightsFileError  # pylint: disable=wrong-import-position
 from benchmarks.mixture_cells import apply_overrides  # pylint: disable=wrong-import-position
@@ -355,6 +355,8 @@ def _image_cell(table: dict, measures: list[tuple], data: str, method: str, resu
     paper = _paper(table, method, data).get(metric)
     value = (mean_std_text(results, metric, scale, digits, num_seeds) if metric in results
              else "-")
+    if metric in quality_gate.GATED and quality_gate.failing_seeds(results, num_seeds):
+      value += f" {quality_gate.MARK}"  # Counts of samples that fail the quality gate.
     cells.append(f"{value} ({paper})" if paper else value)
   return cells + [f"{wall:.0f}"]
 
@@ -381,7 +383,7 @@ def image_table_text(table_name: str, datasets: list[str], methods: list[str], s
                 f"{100 * classifier.results['eval/accuracy']:.1f}% test accuracy after "
                 f"{classifier.steps:,} iterations ({classifier.seconds:.0f} s)", ""]
     rows = {method: done[method, data] for method in methods if (method, data) in done}
-    shown = [measure for measure in table["measures"]
+    shown = [measure for measure in quality_gate.with_gate_measure(table["measures"])
              if any(measure[1] in row.results for row in rows.values())]
     paper_set = table.get("paper_as", {}).get(data, data)
     paper_name = "paper" if paper_set == data else f"paper's {paper_set}"
@@ -404,6 +406,10 @@ def image_table_text(table_name: str, datasets: list[str], methods: list[str], s
              if metric in table.get("notes", {})]
     if notes:
       lines += [""] + notes
+    gate = quality_gate.table_notes({method: row.results for method, row in rows.items()},
+                                    len(seeds))
+    if gate:
+      lines += [""] + gate
     steps = sorted({row.steps for row in rows.values()})
     if steps:
       lines += ["", f"iterations: {'/'.join(f'{n:,}' for n in steps)}; figure: {data}.png"]

@@ -15,7 +15,9 @@ each generated sample (quantised to uint8 first, as an image file would hold it)
                                         null in results.json, when there are none)
     eval/classifier_accuracy            the classifier's own test accuracy (its results.json)
 
-(aegan/evaluation/stacked.py has the counting.) A classifier of single-channel images applied
+(aegan/evaluation/stacked.py has the counting), and with `eval.classifier.gate_samples` > 0
+the quality gate of the same samples against real test stacks, `eval/gate_*`
+(aegan/evaluation/quality_gate.py): a count of noise fails it. A classifier of single-channel images applied
 to C-channel ones reads each channel as an image of its own.
 """
 
@@ -126,8 +128,13 @@ class TrainedClassifier:
 
   def mode_metrics(self, images: np.ndarray, confidence: float) -> dict[str, float]:
     """The stacked mode counts of uint8 samples [N, H, W, 3] (module docstring)."""
-    labels, confident = confident_labels(jnp.asarray(self.channel_probabilities(images)),
-                                         confidence)
+    return self.counted_modes(self.channel_probabilities(images), confidence)
+
+  def counted_modes(self, channel_probabilities: np.ndarray, confidence: float
+                    ) -> dict[str, float]:
+    """The stacked mode counts (module docstring) of samples whose channels this classifier
+    gave `channel_probabilities` [N, 3, 10]."""
+    labels, confident = confident_labels(jnp.asarray(channel_probabilities), confidence)
     every = stacked_mode_metrics(labels)
     sure = stacked_mode_metrics(labels, confident)
     return {"eval/modes": every["eval/modes"], "eval/mode_kl": every["eval/mode_kl"],

@@ -11,7 +11,9 @@ By data set, as `config.eval` names them:
   samples next to `eval/ms_ssim_real` of the held-out real images drawn with them, each with
   `_stderr` (α-GAN's diversity measure; aegan/evaluation/ms_ssim.py);
 - stacked sets, with `classifier.workdir`: the channel classifier's mode counts (VEEGAN
-  Section 5.2; aegan/evaluation/classifier.py);
+  Section 5.2; aegan/evaluation/classifier.py) and, with `classifier.gate_samples` > 0, the
+  quality gate beside them (`eval/gate_*`: are the counted samples stacked digits or noise?
+  aegan/evaluation/quality_gate.py);
 - images, with `features` naming a network: FID, KID, the Inception score and
   precision/recall (aegan/evaluation/sample_quality.py).
 
@@ -30,6 +32,7 @@ from aegan.configuration import ConfigError
 from aegan.data import Dataset
 from aegan.data.mixtures import GaussianMixture
 from aegan.evaluation import sample_quality
+from aegan.evaluation.quality_gate import QualityGate
 from aegan.evaluation.classifier import TrainedClassifier
 from aegan.evaluation.mixtures import mode_metrics
 from aegan.evaluation.ms_ssim import pairwise_ms_ssim
@@ -60,10 +63,13 @@ class SampleScorer:
     is_image = len(dataset.example_shape) == 3
     self.ms_ssim_pairs = config.eval.get("ms_ssim_pairs", 0) if is_image else 0
     classifier_section = config.eval.get("classifier")
-    self._channel_classifier = None
+    self._channel_classifier = self._gate = None
     if classifier_section and classifier_section.get("workdir"):
       self._channel_classifier = TrainedClassifier(classifier_section.workdir, mesh)
       self._confidence = classifier_section.get("confidence", 0.9)
+      if classifier_section.get("gate_samples", 0):
+        self._gate = QualityGate(classifier_section, self._channel_classifier, dataset,
+                                 config.eval.num_samples)
     self._features_section = config.eval.get("features")
     self._feature_metrics = None
     if sample_quality.is_configured(self._features_section):
@@ -98,8 +104,13 @@ class SampleScorer:
         metrics[name], metrics[f"{name}_stderr"] = mean, stderr
     if self._channel_classifier is not None:
       start = time.perf_counter()
-      metrics.update(self._channel_classifier.mode_metrics(samples, self._confidence))
+      features, probabilities = self._channel_classifier.channel_outputs(samples)
+      metrics.update(self._channel_classifier.counted_modes(probabilities, self._confidence))
       logging.info("%sstacked mode counting took %.1f s", prefix, time.perf_counter() - start)
+      if self._gate is not None:
+        start = time.perf_counter()
+        metrics.update(self._gate(features, probabilities))
+        logging.info("%squality gate took %.1f s", prefix, time.perf_counter() - start)
     if self._feature_metrics is not None and (
         step is None or not self._features_section.get("final_only", False)
         or step == self._final_step):

@@ -20,18 +20,6 @@ from configs import classifier_digits, dcgan_stacked_digits
 from tests.conftest import tiny
 
 
-@pytest.fixture(scope="module")
-def classifier_run(tmp_path_factory):
-  """configs/classifier_digits.py, shortened: 300 iterations on 4 devices."""
-  config = classifier_digits.get_config()
-  config.train.update(steps=300, log_every=100)
-  config.eval.update(every=300, num_samples=1_000)
-  config.checkpoint.every = 300
-  workdir = str(tmp_path_factory.mktemp("classifier"))
-  results = train.train_and_evaluate(config, workdir)
-  return workdir, results
-
-
 def test_classification_metrics_by_hand():
   logits = np.array([[2.0, 0.0], [0.0, 1.0], [3.0, 1.0]])
   metrics = classification_metrics(logits, np.array([0, 0, 0]))
@@ -89,6 +77,11 @@ def test_a_stacked_run_counts_its_modes_with_the_named_classifier(classifier_run
   assert metrics["eval/inception_score_real"] > 10 * metrics["eval/inception_score"]
   # No noise image lies in the real stacks' k-NN balls, nor a real stack in the noise's: 0.0, 0.0.
   assert metrics["eval/precision"] < 0.1 and metrics["eval/recall"] < 0.1, metrics
+  # And the noise fails the quality gate beside the counts (512 samples: 512 stacks a set).
+  assert metrics["eval/gate_samples"] == 512 and metrics["eval/gate_passed"] == 0.0, metrics
+  assert metrics["eval/gate_fid"] >= (metrics["eval/gate_fid_real"]
+                                      + metrics["eval/gate_fid_shuffled"]) / 2
+  assert saved["eval/gate_passed"] == 0.0
   assert saved["feature_network"]["network"].startswith(f"classifier of {workdir} (step 300, ")
   assert saved["feature_network"]["resize"].startswith("none")
 

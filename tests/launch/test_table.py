@@ -137,7 +137,7 @@ def test_veegan2_cell_is_the_mean_and_std_of_its_seeds_runs_beside_the_papers(tm
   table = (tmp_path / "table.md").read_text()
   header, row = column_table(table, "stacked_mnist5k")
   assert header == ["method", "modes (paper's stacked_mnist)", "KL (paper's stacked_mnist)",
-                    "confident modes", "IvOM on [-1, 1]", "wall s (all seeds)"]
+                    "confident modes", "gate FID", "IvOM on [-1, 1]", "wall s (all seeds)"]
   assert "IvOM: ours is the mean squared error per pixel value on the [-1, 1] scale" in table
   # Each cell's progress, as launch/main.py logs it; none of Orbax's notes on the classifier's
   # read-only checkpoints; a last line naming table.md and the figure.
@@ -152,9 +152,14 @@ def test_veegan2_cell_is_the_mean_and_std_of_its_seeds_runs_beside_the_papers(tm
     a, b = (seed[name] for seed in seeds)
     return f"{(a + b) / 2:.{digits}f} ± {abs(a - b) / 2**0.5:.{digits}f}"
 
-  assert row[:5] == ["veegan", mean_std("eval/modes", 1) + " (150)",
-                     mean_std("eval/mode_kl", 2) + " (2.95)", mean_std("eval/confident_modes", 1),
+  # The mode measures carry the quality gate's mark where a seed's samples failed it.
+  mark = " †" if any(seed["eval/gate_passed"] == 0 for seed in seeds) else ""
+  assert row[:6] == ["veegan", mean_std("eval/modes", 1) + mark + " (150)",
+                     mean_std("eval/mode_kl", 2) + mark + " (2.95)",
+                     mean_std("eval/confident_modes", 1) + mark, mean_std("eval/gate_fid", 0),
                      mean_std("eval/ivom", 4)]
+  assert "gate FID: the samples' FID on the classifier's features to 32 real test stacks" in table
+  assert ("† samples failing the quality gate: veegan" in table) == bool(mark)
   # Each seed is its own run of the row's config at the short budget's width, with the table's
   # protocol: the classifier the table trained first counts the modes, IvOM at the end.
   config = json.load(open(tmp_path / "veegan_stacked_mnist5k" / "seed1" / "config.json"))
@@ -259,6 +264,45 @@ def test_image_table_text_shows_nan_inception_numbers_and_the_seeds_a_mean_is_ov
   assert header == ["method", "FID (Inception)", "KID (Inception)", "wall s (all seeds)"]
   assert row == ["dcgan", "nan", "0.5000", "12"]
   assert "IvOM:" not in texts["one"] and texts["one"].strip().endswith("whole table 1.0 min.")
+
+
+# A stacked column whose rows have the quality gate: one row's seeds both pass, the other's
+# second seed fails (aegan/evaluation/quality_gate.py).
+GATED_RENDER = """
+from aegan.evaluation.evaluator import summarise_seeds
+from launch import table
+gate = {"eval/gate_fid_real": 300.0, "eval/gate_fid_shuffled": 50000.0, "eval/gate_samples": 5000.0}
+seeds = {"dcgan": [(990.0, 0.2, 950.0, 900.0, 1.0), (996.0, 0.3, 960.0, 1000.0, 1.0)],
+         "veegan": [(961.0, 0.5, 842.0, 20000.0, 1.0), (900.0, 0.7, 800.0, 45000.0, 0.0)]}
+names = ("eval/modes", "eval/mode_kl", "eval/confident_modes", "eval/gate_fid", "eval/gate_passed")
+done = {(method, "stacked_mnist5k"): table.CellOutcome(
+            summarise_seeds([{**dict(zip(names, values)), **gate, "eval/ivom": 0.1}
+                             for values in runs]), 10.0, 20, "1 cpu", False)
+        for method, runs in seeds.items()}
+print(table.image_table_text("veegan2", ["stacked_mnist5k"], ["dcgan", "veegan"], {}, {}, done,
+                             [0, 1], "budget short", True, 60.0))
+"""
+
+
+def test_a_stacked_cell_whose_samples_fail_the_quality_gate_is_marked():
+  """The gate's FID beside the mode counts, and the counts of a row with a failing seed marked,
+  with the lines under the column that say what the mark means."""
+  text = subprocess.run([sys.executable, "-c", GATED_RENDER], cwd=REPO, capture_output=True,
+                        text=True, timeout=300, check=True).stdout
+  header, dcgan, veegan = column_table(text, "stacked_mnist5k")
+  assert header == ["method", "modes (paper's stacked_mnist)", "KL (paper's stacked_mnist)",
+                    "confident modes", "gate FID", "IvOM on [-1, 1]", "wall s (all seeds)"]
+  # Mean ± sample std of two seeds: |a - b| / √2.
+  assert dcgan == ["dcgan", "993.0 ± 4.2 (99)", "0.25 ± 0.07 (3.4)", "955.0 ± 7.1", "950 ± 71",
+                   "0.1000 ± 0.0000", "10"]
+  assert veegan == ["veegan", "930.5 ± 43.1 † (150)", "0.60 ± 0.14 † (2.95)", "821.0 ± 29.7 †",
+                    "32500 ± 17678", "0.1000 ± 0.0000", "10"]
+  assert ("gate FID: the samples' FID on the classifier's features to 5,000 real test stacks; "
+          "real against other real stacks 300, against pixel-shuffled ones 50000: samples above "
+          "25150 fail the quality gate (docs/evaluation.md#the-quality-gate-of-stacked-mode-counts)."
+          ) in text.splitlines()
+  assert ("† samples failing the quality gate: veegan 1 of 2 seeds; their mode counts are counts "
+          "of noise, not coverage.") in text.splitlines()
 
 
 def test_image_table_skips_a_column_whose_data_is_missing_with_one_line(tmp_path):
