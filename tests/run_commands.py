@@ -2,7 +2,7 @@
 each were run from the shell: `python tests/run_commands.py COMMANDS.json RESULTS.json`.
 
 COMMANDS.json is a list of {"argv": [script, *args], "cwd": directory}; RESULTS.json gets, per
-command, its exit status and, if it failed, the tail of its stderr and traceback (tests/test_documented_commands.py).
+command, its exit status, its wall time in seconds and, if it failed, the tail of its stderr and traceback (tests/test_documented_commands.py).
 One process shares the imports and JAX's in-memory compilations between commands: a script is
 run with `runpy` as `__main__`, after the absl flags the previous script defined (and its
 parsed values) are removed, so each command parses its own flags from defaults.
@@ -14,6 +14,7 @@ import json
 import os
 import runpy
 import sys
+import time
 import traceback
 
 from absl import flags
@@ -71,9 +72,13 @@ def main() -> None:
     commands = json.load(f)
   results = []
   for command in commands:
+    start = time.perf_counter()
     status, text = run(command["argv"], command["cwd"])
-    results.append({"argv": command["argv"], "status": status, "traceback": text})
-    print(f"exit {status}: python {' '.join(command['argv'])}", file=sys.stderr, flush=True)
+    seconds = round(time.perf_counter() - start, 1)
+    results.append({"argv": command["argv"], "status": status, "seconds": seconds,
+                    "traceback": text})
+    print(f"exit {status} in {seconds} s: python {' '.join(command['argv'])}", file=sys.stderr,
+          flush=True)
     with open(sys.argv[2], "w") as f:  # Rewritten after each, so a crash keeps the others.
       json.dump(results, f)
 

@@ -13,6 +13,7 @@ import PIL.Image
 from aegan import plots
 from aegan.data import make_dataset
 from aegan.evaluation.mixtures import mode_metrics
+from configs import tables
 from tests.test_documented_commands import image_table_fields
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -193,9 +194,14 @@ def test_veegan2_cell_is_the_mean_and_std_of_its_seeds_runs_beside_the_papers(tm
 
 def test_alpha_gan_cell_has_the_battery_and_the_real_datas_reference(tmp_path):
   import json  # pylint: disable=import-outside-toplevel
+  # The protocol's evaluation sizes (5,000 samples, a 1,000-step critic) are the table's
+  # (asserted below on the config it writes); they are run shrunk, as the documented commands
+  # run them (minutes of evaluation otherwise; this test checks how the cell is assembled).
+  sizes = [f"--set={path}={value}" for path, value in
+           image_table_fields("alpha_gan", "color_mnist5k").items()]
   result = run_image_table("alpha_gan", "--methods=alpha_gan", "--datasets=color_mnist5k",
                            "--seeds=1", "--budget=short", "--steps=20", "--classifier_steps=50",
-                           f"--workdir={tmp_path}")
+                           f"--workdir={tmp_path}", *sizes)
   assert result.returncode == 0, result.stderr
   table = (tmp_path / "table.md").read_text()
   header, row = column_table(table, "color_mnist5k")
@@ -212,7 +218,11 @@ def test_alpha_gan_cell_has_the_battery_and_the_real_datas_reference(tmp_path):
   config = json.load(open(tmp_path / "alpha_gan_color_mnist5k" / "seed0" / "config.json"))
   assert config["eval"]["features"]["network"] == "classifier"
   assert config["eval"]["features"]["workdir"] == str(tmp_path / "classifier_mnist5k_color_mnist5k")
-  assert config["eval"]["critic"]["num_test"] == 1_000 and config["eval"]["num_samples"] == 5_000
+  assert (config["eval"]["critic"]["num_test"], config["eval"]["num_samples"]) == (32, 64)
+  protocol = tables.alpha_gan_protocol(
+      importlib.import_module("configs.alpha_gan_images").get_config("color_mnist5k"), "clf")
+  assert (protocol.eval.critic.num_test, protocol.eval.critic.steps,
+          protocol.eval.num_samples) == (1_000, 1_000, 5_000)
 
 
 # table.md's text from given outcomes, in a process of its own (launch/table.py's flags would
