@@ -86,7 +86,7 @@ PROTOCOLS = {"ring": "veegan_ring", "grid": "veegan_grid", "mixture_1200d": "vee
 
 # What the channel classifier gives on a stacked set (aegan/evaluation/classifier.py).
 MODE_COUNTS = ("eval/modes, eval/mode_kl, eval/confident_modes, eval/confident_mode_kl, "
-               "eval/confident_fraction")
+               "eval/confident_fraction and the quality gate's eval/gate_*")
 
 # A method that draws no noise and has no networks: its evaluation draws are the held-out data.
 _NO_METHOD = Method(networks={}, example_inputs={}, phases=(), sample_noise=lambda key: {},

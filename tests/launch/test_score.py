@@ -121,7 +121,8 @@ def test_stacked_samples_without_the_classifier_say_mode_counts_need_it(tmp_path
   warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
   assert warnings == [
       "warning: stacked_digits's mode counts (eval/modes, eval/mode_kl, eval/confident_modes, "
-      "eval/confident_mode_kl, eval/confident_fraction) need its digit classifier: train it with "
+      "eval/confident_mode_kl, eval/confident_fraction and the quality gate's eval/gate_*) need its "
+      "digit classifier: train it with "
       "`python launch/main.py --config=configs/classifier_digits.py`, then add "
       "--classifier_workdir=runs/classifier_digits; scoring without them"]
   assert "eval/modes" not in out and 0 < out["eval/ms_ssim"] < 1
