@@ -19,6 +19,8 @@ prints mean ± sample standard deviation (ddof 1) over them beside the paper's n
   train the offline column's rows x 3 seeds on a 2-core CPU within the hour.
 """
 
+import importlib
+
 import ml_collections
 
 from configs import common, stacked_m, stacked_v
@@ -48,6 +50,14 @@ VEEGAN1 = dict(
 # benchmarks/step_throughput.py --fused=1): DCGAN 82 it/s, VEEGAN 48, ALI 41, AGE 33, α-GAN 16,
 # WGAN-GP 9.6, Unrolled GAN 4.5 (K = 5) on stacked_mnist5k / color_mnist5k.
 SHORT_IMAGES = dict(steps=2_000, width=16)
+
+
+def image_row_config(table: dict, row: str, column: str) -> ml_collections.ConfigDict:
+  """The config of image table `table`'s cell (row, column) before budget and protocol: the
+  table's own `config(row, column)` where it has one, else `configs/<row>_images.py:<column>`."""
+  if "config" in table:
+    return table["config"](row, column)
+  return importlib.import_module(f"configs.{row}_images").get_config(column)
 
 
 def veegan2_protocol(config: ml_collections.ConfigDict, classifier_workdir: str | None

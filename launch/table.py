@@ -90,7 +90,7 @@ from aegan.evaluation.evaluator import mean_std_text, summarise_seeds  # pylint:
 from aegan.evaluation.torch_files import WeightsFileError  # pylint: disable=wrong-import-position
 from benchmarks.mixture_cells import apply_overrides  # pylint: disable=wrong-import-position
 from configs import common  # pylint: disable=wrong-import-position
-from configs.tables import TABLES  # pylint: disable=wrong-import-position
+from configs.tables import TABLES, image_row_config  # pylint: disable=wrong-import-position
 from launch import score  # pylint: disable=wrong-import-position
 
 _TABLE = flags.DEFINE_string("table", "veegan1", f"Which paper table: {', '.join(TABLES)}.")
@@ -263,10 +263,7 @@ def image_config(table_name: str, method: str, data: str, budget: dict | None, s
   table's evaluation protocol and then `overrides` (`--set`'s path=value), evaluated only at
   the end."""
   table = TABLES[table_name]
-  if "config" in table:  # The table's own (row, column) -> config.
-    config = table["config"](method, data)
-  else:
-    config = importlib.import_module(f"configs.{method}_images").get_config(data)
+  config = image_row_config(table, method, data)
   if budget:
     if "width" in budget:
       common.at_width(config, budget["width"])
@@ -435,10 +432,8 @@ def run_image_table(table_name: str, methods: list[str], datasets: list[str], se
       print(f"{data}: skipped, its data is not prepared: {missing}", flush=True)
   columns = [data for data in datasets if data not in skipped]
   budget = _BUDGET.value if not _STEPS.value else f"{_STEPS.value:,} iterations"
-  budget_text = (f"budget {budget}" + (f" (conv width {table['budgets'][_BUDGET.value][columns[0]]['width']})"
-                                       if columns and _BUDGET.value != "config"
-                                       and "width" in table["budgets"][_BUDGET.value][columns[0]]
-                                       else ""))
+  width = (column_budget(table, columns[0]) or {}).get("width") if columns else None
+  budget_text = f"budget {budget}" + (f" (conv width {width})" if width else "")
   classifiers, seed_results, done = {}, {}, {}
 
   def write(finished: bool) -> None:

@@ -138,11 +138,9 @@ def shrink_main(args: list[str]) -> list[str]:
 
 def image_table_fields(table_name: str, data: str) -> dict[str, object]:
   """The evaluation sizes of an image table's cell config (its protocol applied)."""
-  from configs.tables import TABLES  # pylint: disable=import-outside-toplevel
+  from configs.tables import TABLES, image_row_config  # pylint: disable=import-outside-toplevel
   table = TABLES[table_name]
-  method = table["methods"][0]
-  config = (table["config"](method, data) if "config" in table
-            else importlib.import_module(f"configs.{method}_images").get_config(data))
+  config = image_row_config(table, table["methods"][0], data)
   config = table["protocol"](config, "classifier")
   fields = tiny_fields(config, with_networks=False)
   return {path: value for path, value in fields.items()
