@@ -13,6 +13,7 @@ import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
 from aegan.parallel import DATA_AXIS, data_mesh, data_parallel
+from tests.precision import assert_equal_to_float32_resolution
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -37,12 +38,14 @@ def test_many_calls_with_collectives_on_cpu_devices_complete():
   assert float(result.stdout) == 2.0  # x -> x/2 + 1 converges to 2.
 
 
-def test_data_parallel_gradient_is_the_global_batch_gradient_only_with_check_vma():
+def test_data_parallel_gradient_is_the_global_batch_gradient_only_with_check_vma(float64):
   # Least squares, L(w) = mean((x·w - y)²), gradient 2/N Σ (x·w - y) x, by hand in numpy; the
   # 4 devices hold 2 examples each, and each differentiates the pmean of its shard's loss, as
-  # the train step does.
-  x = np.arange(16.0, dtype=np.float32).reshape(8, 2) / 10
-  y, w = np.arange(8.0, dtype=np.float32), np.array([0.5, -1.0], np.float32)
+  # the train step does. In float64 (tests/conftest.py `float64`), where the mapped gradient and
+  # numpy's differ only in the order of their sums: equal to float32's resolution
+  # (tests/precision.py); one shard's gradient is another vector, [-0.24, -0.37].
+  x = np.arange(16.0).reshape(8, 2) / 10
+  y, w = np.arange(8.0), np.array([0.5, -1.0])
   gradient = lambda x, y: 2 * (x @ w - y) @ x / len(y)
 
   def per_device(w, x, y):
@@ -52,8 +55,8 @@ def test_data_parallel_gradient_is_the_global_batch_gradient_only_with_check_vma
   sharded = [jax.device_put(a, NamedSharding(mesh, PartitionSpec(DATA_AXIS))) for a in (x, y)]
   in_specs = (PartitionSpec(), PartitionSpec(DATA_AXIS), PartitionSpec(DATA_AXIS))
   mapped = jax.jit(data_parallel(per_device, mesh, in_specs))(w, *sharded)
-  np.testing.assert_allclose(mapped, gradient(x, y), rtol=1e-5)  # [-7.84, -8.63]
+  assert_equal_to_float32_resolution(mapped, gradient(x, y))  # [-7.84, -8.63]
   unchecked = jax.jit(jax.shard_map(per_device, mesh=mesh, in_specs=in_specs,
                                     out_specs=PartitionSpec(), check_vma=False))(w, *sharded)
-  np.testing.assert_allclose(unchecked, gradient(x[:2], y[:2]), rtol=1e-5)  # Device 0's shard.
+  assert_equal_to_float32_resolution(unchecked, gradient(x[:2], y[:2]))  # Device 0's shard.
   assert not np.allclose(unchecked, mapped)

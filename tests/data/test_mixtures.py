@@ -8,7 +8,7 @@ import pytest
 
 from aegan.data import make_dataset
 from aegan.data.mixtures import GaussianMixture, grid, mixture_1200d, ring
-from aegan.evaluation.mixtures import mode_metrics
+from aegan.evaluation.mixtures import mode_metrics, nearest_modes
 
 
 def test_ring_geometry():
@@ -130,21 +130,30 @@ def test_scale_is_the_samples_rms_distance_from_their_mean_and_standardising_mak
   np.testing.assert_allclose(standardised.std, mixture.std / mixture.scale, rtol=1e-6)
 
 
-def test_standardising_changes_no_mode_metric():
+def test_standardising_changes_no_mode_metric(float64):
   """Means, std and the high-quality unit all scale by 1/s, so a sample set scores the same in
-  either coordinates."""
+  either coordinates: exactly, as every metric is a function of the per-mode counts of
+  high-quality samples alone, and no count changes. The distances are computed in float64
+  (tests/conftest.py `float64`); the standardised means are stored in float32, which moves a
+  distance by at most 2^-24 of the means' coordinates (< 1.5 here), ~1e-6 of the threshold
+  3·hq_unit, while every sample is at least 1e-5 of it away from the threshold (asserted;
+  measured 2.8e-5), and its nearest mean is 40% nearer than the next."""
   mixture = grid(size=4, spacing=3.0, std=0.2)
   standardised = mixture.standardised()
   samples = np.array(jax.vmap(mixture.sample, (None, 0))(
-      {}, jax.random.split(jax.random.PRNGKey(2), 2_000)))
+      {}, jax.random.split(jax.random.PRNGKey(2), 2_000)), np.float64)
   samples[:500] += 0.4  # Some off their mode, so that the high-quality fraction is not 1.
   samples[:200] = mixture.means[0]  # An uneven histogram, so that mode KL is not 0.
+  _, distance = nearest_modes(samples, np.asarray(mixture.means, np.float64))
+  threshold = 3.0 * mixture.hq_unit
+  assert np.min(np.abs(np.asarray(distance) - threshold)) > 1e-5 * threshold
+  assert np.abs(standardised.means).max() < 1.5
   plain = mode_metrics(samples, mixture.means, mixture.hq_unit)
   moved = mode_metrics((samples - mixture.means.mean(axis=0)) / mixture.scale, standardised.means,
                        standardised.hq_unit)
   assert 0.5 < float(plain["eval/hq_fraction"]) < 0.95 and float(plain["eval/mode_kl"]) > 0.01
   for name in plain:
-    np.testing.assert_allclose(moved[name], plain[name], rtol=1e-5)
+    np.testing.assert_array_equal(moved[name], plain[name])
 
 
 def test_make_dataset_standardises_when_asked():

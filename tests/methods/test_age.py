@@ -13,6 +13,7 @@ from aegan import configuration
 from aegan.configuration import ConfigError
 from aegan.methods import Networks, init_variables, make_method
 from aegan.parallel import DATA_AXIS, data_mesh, replicate
+from tests.precision import assert_equal_to_float32_resolution
 
 
 def setup(config, batch_size=9):
@@ -130,18 +131,22 @@ def test_encoder_steps_push_fake_codes_away_from_the_prior(tiny_age, seed):
 
 
 @pytest.mark.parametrize("phase", [0, 1])
-def test_the_loss_on_four_devices_is_the_global_batch_loss(tiny_age, phase):
+def test_the_loss_on_four_devices_is_the_global_batch_loss(tiny_age, phase, float64):
   """Inside shard_map each device holds 8 of 32 examples, and its loss is the whole batch's,
-  not the loss of its own shard (which a per-device batch Gaussian would give)."""
+  not the loss of its own shard (which a per-device batch Gaussian would give). In float64
+  (tests/conftest.py `float64`), where the two differ only in the order of their sums: equal
+  to float32's resolution (tests/precision.py)."""
   assert jax.device_count() >= 4, "run the tests with JAX_NUM_CPU_DEVICES=4"
+  tiny_age.model.compute_dtype = "float64"
   method, params, batch = setup(tiny_age, batch_size=32)
+  params, batch = float64((params, batch))
   mesh = data_mesh(jax.devices()[:4])
   per_device = lambda p, b: phase_loss(method, phase, p, b)[0]
   mapped = jax.jit(jax.shard_map(per_device, mesh=mesh, in_specs=(PartitionSpec(), PartitionSpec(DATA_AXIS)),
                                  out_specs=PartitionSpec()))
   whole = phase_loss(method, phase, params, batch)[0]
   sharded = jax.device_put(batch, NamedSharding(mesh, PartitionSpec(DATA_AXIS)))
-  np.testing.assert_allclose(mapped(replicate(params, mesh), sharded), whole, rtol=1e-5)
+  assert_equal_to_float32_resolution(mapped(replicate(params, mesh), sharded), whole)
   shard_losses = [phase_loss(method, phase, params, jax.tree.map(lambda a, i=i: a[8 * i:8 * i + 8], batch))[0]
                   for i in range(4)]
   assert abs(float(np.mean(shard_losses)) - float(whole)) > 1e-3

@@ -10,6 +10,7 @@ from aegan import configuration
 from aegan.config_checks import ConfigError
 from aegan.methods import Networks
 from tests.methods.loss_helpers import apply, setup
+from tests.precision import assert_equal_to_float32_resolution
 
 softplus = jax.nn.softplus
 
@@ -85,10 +86,14 @@ def test_encoder_generator_loss_is_the_sum_of_the_papers_terms(tiny_alpha_gan, f
       rtol=1e-5)
 
 
-def test_each_network_follows_only_its_own_loss(tiny_alpha_gan):
+def test_each_network_follows_only_its_own_loss(tiny_alpha_gan, float64):
   """Encoder: λ‖x - G(E(x))‖₁ + A(C(E(x))), no gradient from D (neither the reconstruction's nor
-  the samples' term). Generator: λ‖x - G(E(x))‖₁ + A(D(G(E(x)))) + A(D(G(z)))."""
+  the samples' term). Generator: λ‖x - G(E(x))‖₁ + A(D(G(E(x)))) + A(D(G(z))). In float64
+  (tests/conftest.py `float64`), where the phase's gradient and the one by hand differ only in
+  how their sums are grouped: equal to float32's resolution (tests/precision.py)."""
+  tiny_alpha_gan.model.compute_dtype = "float64"
   method, params, batch = setup(tiny_alpha_gan)
+  params, batch = float64((params, batch))
 
   def by_hand(p, network):
     t = terms(method, p, batch)
@@ -99,8 +104,7 @@ def test_each_network_follows_only_its_own_loss(tiny_alpha_gan):
   grads = jax.grad(lambda p: phase_loss(method, "encoder_generator", p, batch)[0])(params)
   for network in ("encoder", "generator"):
     expected = jax.grad(by_hand)(params, network)[network]
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6),
-                 grads[network], expected)
+    assert_equal_to_float32_resolution(grads[network], expected)
   # The D term alone would move the encoder: the routing above is not vacuous.
   through_d = jax.grad(lambda p: -jnp.mean(terms(method, p, batch)["d_rec"]))(params)["encoder"]
   assert max(float(jnp.abs(g).max()) for g in jax.tree.leaves(through_d)) > 1e-4
@@ -124,12 +128,17 @@ def test_ablations_are_config(tiny_alpha_gan):
 
 
 @pytest.mark.parametrize("weight", [0.0, 0.5])
-def test_adversarial_weight_scales_every_adversarial_term_of_encoder_and_generator(tiny_alpha_gan, weight):
+def test_adversarial_weight_scales_every_adversarial_term_of_encoder_and_generator(tiny_alpha_gan, weight,
+                                                                                   float64):
   """β = `loss.adversarial_weight`: the loss is λ‖x - x_rec‖₁ + β(A(C(ẑ)) + A(D(x_rec)) + A(D(x_gen)));
   β = 0 is exactly the autoencoder's loss (the learning floors' α-GAN ablation), and its
-  gradients are the L1 term's alone."""
+  gradients are the L1 term's alone. In float64 (tests/conftest.py `float64`), where the
+  phase's values and those by hand differ only in how their sums are grouped: equal to
+  float32's resolution (tests/precision.py)."""
   tiny_alpha_gan.loss.update(reconstruction_weight=0.7, adversarial_weight=weight)
+  tiny_alpha_gan.model.compute_dtype = "float64"
   method, params, batch = setup(tiny_alpha_gan)
+  params, batch = float64((params, batch))
   loss, metrics = phase_loss(method, "encoder_generator", params, batch)
   adversarial = metrics["encoder_adversarial"] + metrics["generator_adversarial"]
   assert abs(float(adversarial)) > 1e-3  # The terms that β scales are there to scale.
@@ -138,11 +147,9 @@ def test_adversarial_weight_scales_every_adversarial_term_of_encoder_and_generat
     grads = jax.grad(lambda p: phase_loss(method, "encoder_generator", p, batch)[0])(params)
     l1_grads = jax.grad(lambda p: 0.7 * terms(method, p, batch)["l1"])(params)
     for network in ("encoder", "generator"):
-      jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7),
-                   grads[network], l1_grads[network])
+      assert_equal_to_float32_resolution(grads[network], l1_grads[network])
   else:
-    np.testing.assert_allclose(loss, 0.7 * metrics["reconstruction_l1"] + weight * adversarial,
-                               rtol=1e-6)
+    assert_equal_to_float32_resolution(loss, 0.7 * metrics["reconstruction_l1"] + weight * adversarial)
 
 
 def test_a_negative_adversarial_weight_is_refused_in_one_line(tiny_alpha_gan):

@@ -17,6 +17,7 @@ from aegan.sampling import sample_batch
 from aegan.methods.unrolled_gan import unrolled_discriminator_params, unrolling_optimizer
 from aegan.optimizers import make_optimizers
 from configs import unrolled_gan_1200d, unrolled_gan_grid, unrolled_gan_ring
+from tests.precision import assert_equal_to_float32_resolution
 
 
 def config_with(config, **loss_fields):
@@ -73,8 +74,13 @@ def discriminator_loss_by_hand(method, d_params, x_real, x_fake):
   return jnp.mean(jax.nn.softplus(-d(x_real))) + jnp.mean(jax.nn.softplus(d(x_fake)))
 
 
-def test_unroll_is_hand_applied_gradient_descent(tiny_unrolled_gan):
+def test_unroll_is_hand_applied_gradient_descent(tiny_unrolled_gan, float64):
+  """In float64 (tests/conftest.py `float64`), where the unroll and the steps by hand differ
+  only in how their sums are grouped: each parameter's move equal to float32's resolution
+  (tests/precision.py)."""
+  tiny_unrolled_gan.model.compute_dtype = "float64"
   method, params, batch = setup(tiny_unrolled_gan)
+  params, batch = float64((params, batch))
   nets = Networks(method.networks, params, {}, train=True)
   x_fake = method.generate(nets, batch)
   learning_rate = 0.3
@@ -85,15 +91,20 @@ def test_unroll_is_hand_applied_gradient_descent(tiny_unrolled_gan):
     sgd = optax.sgd(learning_rate)
     unrolled = unrolled_discriminator_params(nets, batch["x"], x_fake, steps, sgd,
                                              sgd.init(params["discriminator"]))
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7), unrolled, expected)
+    move = lambda tree: jax.tree.map(jnp.subtract, tree, params["discriminator"])
+    assert_equal_to_float32_resolution(move(unrolled), move(expected))
   assert unrolled_discriminator_params(nets, batch["x"], x_fake, 0, sgd, ()) is params["discriminator"]
 
 
-def test_unroll_continues_adam_from_the_discriminators_state(tiny_unrolled_gan):
+def test_unroll_continues_adam_from_the_discriminators_state(tiny_unrolled_gan, float64):
   # The state after one real update with gradient g0 (count 1, m = (1-β1) g0, v = (1-β2) g0²);
   # the unrolled step with this batch's gradient g is Adam's second step, by hand:
   # m' = β1 m + (1-β1) g, v' = β2 v + (1-β2) g², θ - lr · (m'/(1-β1²)) / (√(v'/(1-β2²)) + ε).
+  # In float64 (tests/conftest.py `float64`), where the two differ only in how their sums are
+  # grouped: each parameter's move equal to float32's resolution (tests/precision.py).
+  tiny_unrolled_gan.model.compute_dtype = "float64"
   method, params, batch = setup(tiny_unrolled_gan)
+  params, batch = float64((params, batch))
   nets = Networks(method.networks, params, {}, train=True)
   x_fake = method.generate(nets, batch)
   d_params = params["discriminator"]
@@ -108,8 +119,8 @@ def test_unroll_continues_adam_from_the_discriminators_state(tiny_unrolled_gan):
     return p - 0.01 * (m / (1 - 0.5 ** 2)) / (jnp.sqrt(v / (1 - 0.999 ** 2)) + 1e-8)
 
   unrolled = unrolled_discriminator_params(nets, batch["x"], x_fake, 1, adam, state)
-  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7),
-               unrolled, jax.tree.map(by_hand, d_params, g0, g))
+  move = lambda tree: jax.tree.map(jnp.subtract, tree, d_params)
+  assert_equal_to_float32_resolution(move(unrolled), move(jax.tree.map(by_hand, d_params, g0, g)))
   fresh = unrolled_discriminator_params(nets, batch["x"], x_fake, 1, adam, adam.init(d_params))
   assert not np.allclose(jax.tree.leaves(fresh)[0], jax.tree.leaves(unrolled)[0])
 
@@ -203,18 +214,22 @@ def test_generator_gradient_matches_forward_mode_and_finite_differences(tiny_unr
   np.testing.assert_allclose(reverse, numeric, rtol=1e-2)
 
 
-def test_one_iteration_updates_both_networks_from_the_same_discriminator(tiny_unrolled_gan):
+def test_one_iteration_updates_both_networks_from_the_same_discriminator(tiny_unrolled_gan, float64):
   """Metz et al.'s simultaneous update, by hand, against one iteration of the train step (both
   optimizers plain gradient descent, so an update is -lr · gradient): the discriminator steps
   on the not yet updated generator, and the generator's gradient is taken through K = 2
   unrolled steps from the discriminator as the iteration began, the first of which is the
-  discriminator's own update. Before the fix the unroll started from the updated θ_D."""
+  discriminator's own update. Before the fix the unroll started from the updated θ_D. In
+  float64 (tests/conftest.py `float64`), where the step and the iteration by hand differ only
+  in how XLA groups their sums: each parameter's move equal to float32's resolution
+  (tests/precision.py)."""
   config = with_sgd_discriminator(config_with(tiny_unrolled_gan, unrolling_steps=2), 0.5)
   config.optimizer.generator = ml_collections.ConfigDict(dict(name="sgd", learning_rate=0.1))
+  config.model.compute_dtype = "float64"
   method, dataset, optimizers = train.build(config)
   mesh = data_mesh(jax.devices()[:1])
   update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size, 1)
-  state = replicate(train.init_state(method, optimizers, config.seed), mesh)
+  state = replicate(float64(jax.device_get(train.init_state(method, optimizers, config.seed))), mesh)
   key, params = jax.device_get((state.key, state.params))
   batch = sample_batch(method, dataset, {}, jax.random.fold_in(jax.random.fold_in(key, 0), 0),
                        jnp.arange(config.train.batch_size))
@@ -234,9 +249,10 @@ def test_one_iteration_updates_both_networks_from_the_same_discriminator(tiny_un
       lambda p, grad: p - 0.5 * grad, params["discriminator"],
       d_grad(method, params["discriminator"], batch["x"], generate(params["generator"])))
   new_state, _ = update(state, {})
-  close = lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-  jax.tree.map(close, jax.device_get(new_state.params["generator"]), expected_generator)
-  jax.tree.map(close, jax.device_get(new_state.params["discriminator"]), expected_discriminator)
+  move = lambda tree: jax.tree.map(np.subtract, tree, params)
+  assert_equal_to_float32_resolution(
+      move(jax.device_get(new_state.params)),
+      move({"generator": expected_generator, "discriminator": expected_discriminator}))
 
 
 def test_negative_unrolling_steps_are_refused(tiny_unrolled_gan):
