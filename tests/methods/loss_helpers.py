@@ -16,6 +16,16 @@ def setup(config, seed: int = 0):
   return method, params, batch
 
 
+def setup_in_float64(config, float64, seed: int = 0):
+  """`setup` with the networks computing in float64 and the parameters and batch cast by
+  `float64` (tests/conftest.py's fixture): a phase's loss and the same equation by hand then
+  differ only in the order of their sums, and agree to float32's resolution
+  (tests/precision.py)."""
+  config.model.compute_dtype = "float64"
+  method, params, batch = setup(config, seed)
+  return (method, *float64((params, batch)))
+
+
 def apply(method, params, name, *inputs):
   return method.networks[name].apply({"params": params[name]}, *inputs)
 

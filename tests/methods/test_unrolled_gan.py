@@ -153,9 +153,14 @@ def test_unroll_through_a_dead_unit_has_a_finite_gradient(tiny_unrolled_gan):
   assert all(np.isfinite(leaf).all() for leaf in jax.tree.leaves(grad))
 
 
-def test_generator_loss_is_taken_against_the_unrolled_discriminator(tiny_unrolled_gan):
+def test_generator_loss_is_taken_against_the_unrolled_discriminator(tiny_unrolled_gan, float64):
+  """In float64 (tests/conftest.py `float64`), where the phase's loss and the one by hand
+  differ only in how their sums are grouped: equal to float32's resolution
+  (tests/precision.py)."""
   config = with_sgd_discriminator(config_with(tiny_unrolled_gan, unrolling_steps=3), 0.5)
+  config.model.compute_dtype = "float64"
   method, params, batch = setup(config)
+  params, batch = float64((params, batch))
   x_fake = method.networks["generator"].apply({"params": params["generator"]}, batch["z"])
   d_params = params["discriminator"]
   for _ in range(3):
@@ -163,7 +168,7 @@ def test_generator_loss_is_taken_against_the_unrolled_discriminator(tiny_unrolle
     d_params = jax.tree.map(lambda p, g: p - 0.5 * g, d_params, grads)
   logits = method.networks["discriminator"].apply({"params": d_params}, x_fake)
   loss, _ = generator_loss_and_grad(method, params, batch, config)
-  np.testing.assert_allclose(loss, jnp.mean(jax.nn.softplus(-logits)), rtol=1e-5)
+  assert_equal_to_float32_resolution(loss, jnp.mean(jax.nn.softplus(-logits)))
   zero_loss, _ = generator_loss_and_grad(make_method(config_with(config, unrolling_steps=0), (2,)),
                                          params, batch, config)
   # The unrolled discriminator has learnt to reject this batch's samples.
@@ -194,20 +199,27 @@ def test_generator_gradient_goes_through_the_unroll(tiny_unrolled_gan):
   assert distance(grad, first_order_grad) > 1e-2 * scale
 
 
-def test_generator_gradient_matches_forward_mode_and_finite_differences(tiny_unrolled_gan):
+def test_generator_gradient_matches_forward_mode_and_finite_differences(tiny_unrolled_gan, float64):
   """The reverse-mode gradient through the unroll (what training follows) along a random
   direction, against forward mode and against central differences (tanh networks, smooth
-  where ReLU's kinks would spoil the differences; float32, so a loose tolerance)."""
+  where ReLU's kinks would spoil the differences). In float64 (tests/conftest.py `float64`):
+  reverse and forward mode differ only in the order of their sums, and agree to float32's
+  resolution (tests/precision.py), relative to the sum of the products' magnitudes (the
+  directional derivative is a sum of terms of either sign). The central differences' error
+  is their truncation, O(step²) times a third derivative not bounded here: a loose 1e-2."""
   config = config_with(tiny_unrolled_gan, unrolling_steps=3)
   config.model.generator.activation = config.model.discriminator.activation = "tanh"
+  config.model.compute_dtype = "float64"
   method, params, batch = setup(config)
+  params, batch = float64((params, batch))
   loss_fn = lambda g: generator_loss_and_grad(method, {**params, "generator": g}, batch, config)[0]
   _, grad = generator_loss_and_grad(method, params, batch, config)
   rng = np.random.default_rng(0)
   direction = jax.tree.map(lambda a: jnp.asarray(rng.normal(size=a.shape), a.dtype), params["generator"])
   reverse = sum(jnp.sum(g * d) for g, d in zip(jax.tree.leaves(grad), jax.tree.leaves(direction)))
   _, forward = jax.jvp(loss_fn, (params["generator"],), (direction,))
-  np.testing.assert_allclose(reverse, forward, rtol=1e-4)
+  magnitude = sum(jnp.sum(jnp.abs(g * d)) for g, d in zip(jax.tree.leaves(grad), jax.tree.leaves(direction)))
+  assert_equal_to_float32_resolution(forward, reverse, magnitude)
   step = 1e-3
   shifted = lambda s: jax.tree.map(lambda p, d: p + s * d, params["generator"], direction)
   numeric = (loss_fn(shifted(step)) - loss_fn(shifted(-step))) / (2 * step)

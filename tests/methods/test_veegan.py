@@ -8,7 +8,7 @@ import pytest
 from aegan import configuration, losses
 from aegan.config_checks import ConfigError
 from aegan.methods import Networks
-from tests.methods.loss_helpers import apply, phase_loss, setup
+from tests.methods.loss_helpers import apply, phase_loss, setup, setup_in_float64
 from tests.precision import assert_equal_to_float32_resolution
 
 
@@ -26,41 +26,44 @@ def test_phases_and_noise_shapes(tiny_veegan):
   assert not np.allclose(method.generate(nets, batch), method.generate(nets, other))
 
 
-def test_discriminator_loss_labels_generator_pairs_one(tiny_veegan):
+def test_discriminator_loss_labels_generator_pairs_one(tiny_veegan, float64):
   tiny_veegan.loss.reconstructor_noise_std = 0.5
-  method, params, batch = setup(tiny_veegan)
+  method, params, batch = setup_in_float64(tiny_veegan, float64)
   x_gen = apply(method, params, "generator", batch["z"], batch["generator_noise"])
   z_post = apply(method, params, "reconstructor", batch["x"]) + 0.5 * batch["eps"]
   d_gen = apply(method, params, "discriminator", x_gen, batch["z"])
   d_rec = apply(method, params, "discriminator", batch["x"], z_post)
   expected = jnp.mean(jax.nn.softplus(-d_gen)) + jnp.mean(jax.nn.softplus(d_rec))
   loss, metrics = phase_loss(method, 0, params, batch)
-  np.testing.assert_allclose(loss, expected, rtol=1e-6)
-  np.testing.assert_allclose(metrics["discriminator_loss"], expected, rtol=1e-6)
+  assert_equal_to_float32_resolution(loss, expected)
+  assert_equal_to_float32_resolution(metrics["discriminator_loss"], expected)
 
 
 @pytest.mark.parametrize("reconstruction, term", [
     ("l2", losses.l2_reconstruction), ("gaussian_nll", losses.gaussian_reconstruction_nll)])
-def test_generator_minimises_the_raw_logit_plus_latent_reconstruction(tiny_veegan, reconstruction, term):
+def test_generator_minimises_the_raw_logit_plus_latent_reconstruction(tiny_veegan, reconstruction, term,
+                                                                      float64):
+  """The raw logits have either sign: the adversarial mean's and the loss's rounding are
+  relative to the logits' mean magnitude (plus the non-negative reconstruction term)."""
   tiny_veegan.loss.reconstruction = reconstruction
-  method, params, batch = setup(tiny_veegan)
+  method, params, batch = setup_in_float64(tiny_veegan, float64)
   x_gen = apply(method, params, "generator", batch["z"], batch["generator_noise"])
   d_gen = apply(method, params, "discriminator", x_gen, batch["z"])
   z_rec = apply(method, params, "reconstructor", x_gen)
   expected_reconstruction = term(batch["z"], z_rec)
   loss, metrics = phase_loss(method, 1, params, batch)
-  np.testing.assert_allclose(metrics["generator_adversarial"], jnp.mean(d_gen), rtol=1e-5)
-  np.testing.assert_allclose(metrics["latent_reconstruction"], expected_reconstruction, rtol=1e-6)
-  np.testing.assert_allclose(loss, jnp.mean(d_gen) + expected_reconstruction, rtol=1e-6)
+  size = jnp.mean(jnp.abs(d_gen))
+  assert_equal_to_float32_resolution(metrics["generator_adversarial"], jnp.mean(d_gen), size)
+  assert_equal_to_float32_resolution(metrics["latent_reconstruction"], expected_reconstruction)
+  assert_equal_to_float32_resolution(loss, jnp.mean(d_gen) + expected_reconstruction,
+                                     size + expected_reconstruction)
 
 
 def test_reconstructor_follows_only_the_reconstruction_gradient(tiny_veegan, float64):
   """The loss's gradient is the sum of its terms' (differentiation is linear), which the
   computation groups otherwise: in float64 (tests/conftest.py `float64`) equal to float32's
   resolution (tests/precision.py)."""
-  tiny_veegan.model.compute_dtype = "float64"
-  method, params, batch = setup(tiny_veegan)
-  params, batch = float64((params, batch))
+  method, params, batch = setup_in_float64(tiny_veegan, float64)
   total = jax.grad(lambda p: phase_loss(method, 1, p, batch)[0])(params)
   reconstruction_only = jax.grad(lambda p: phase_loss(method, 1, p, batch)[1]["latent_reconstruction"])(params)
   adversarial_only = jax.grad(lambda p: phase_loss(method, 1, p, batch)[1]["generator_adversarial"])(params)
@@ -72,7 +75,7 @@ def test_reconstructor_follows_only_the_reconstruction_gradient(tiny_veegan, flo
   assert any(float(jnp.abs(g).max()) > 0 for g in jax.tree.leaves(adversarial_only["generator"]))
 
 
-def test_latent_reconstruction_weight_zero_leaves_the_adversarial_term_alone(tiny_veegan):
+def test_latent_reconstruction_weight_zero_leaves_the_adversarial_term_alone(tiny_veegan, float64):
   """`loss.latent_reconstruction_weight` multiplies d(z, F(G(z))); 0 (the learning floors'
   VEEGAN ablation) leaves exactly the adversarial term, and the reconstructor no gradient."""
   tiny_veegan.loss.latent_reconstruction_weight = 0.0
@@ -83,10 +86,12 @@ def test_latent_reconstruction_weight_zero_leaves_the_adversarial_term_alone(tin
   grads = jax.grad(lambda p: phase_loss(method, 1, p, batch)[0])(params)
   assert all(float(jnp.abs(g).max()) == 0.0 for g in jax.tree.leaves(grads["reconstructor"]))
   tiny_veegan.loss.latent_reconstruction_weight = 2.5
-  method, params, batch = setup(tiny_veegan)
+  method, params, batch = setup_in_float64(tiny_veegan, float64)
   loss, metrics = phase_loss(method, 1, params, batch)
-  np.testing.assert_allclose(
-      loss, metrics["generator_adversarial"] + 2.5 * metrics["latent_reconstruction"], rtol=1e-6)
+  # The adversarial term (a mean logit) has either sign: relative to the terms' sizes.
+  assert_equal_to_float32_resolution(
+      loss, metrics["generator_adversarial"] + 2.5 * metrics["latent_reconstruction"],
+      abs(metrics["generator_adversarial"]) + 2.5 * metrics["latent_reconstruction"])
 
 
 def test_a_negative_latent_reconstruction_weight_is_refused_in_one_line(tiny_veegan):
@@ -96,15 +101,15 @@ def test_a_negative_latent_reconstruction_weight_is_refused_in_one_line(tiny_vee
   assert str(error.value) == "config.loss.latent_reconstruction_weight must be >= 0, got -1.0"
 
 
-def test_reconstruction_and_form_are_config_choices(tiny_veegan):
+def test_reconstruction_and_form_are_config_choices(tiny_veegan, float64):
   tiny_veegan.loss.reconstruction = "l1"
   tiny_veegan.loss.adversarial_form = "non_saturating"
-  method, params, batch = setup(tiny_veegan)
+  method, params, batch = setup_in_float64(tiny_veegan, float64)
   x_gen = apply(method, params, "generator", batch["z"], batch["generator_noise"])
   d_gen = apply(method, params, "discriminator", x_gen, batch["z"])
   z_rec = apply(method, params, "reconstructor", x_gen)
   _, metrics = phase_loss(method, 1, params, batch)
-  np.testing.assert_allclose(metrics["latent_reconstruction"],
-                             jnp.mean(jnp.sum(jnp.abs(batch["z"] - z_rec), axis=1)), rtol=1e-6)
+  assert_equal_to_float32_resolution(metrics["latent_reconstruction"],
+                                     jnp.mean(jnp.sum(jnp.abs(batch["z"] - z_rec), axis=1)))
   # -D is the log ratio with data as the positive side: non-saturating is softplus(D).
-  np.testing.assert_allclose(metrics["generator_adversarial"], jnp.mean(jax.nn.softplus(d_gen)), rtol=1e-5)
+  assert_equal_to_float32_resolution(metrics["generator_adversarial"], jnp.mean(jax.nn.softplus(d_gen)))
