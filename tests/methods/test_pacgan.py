@@ -13,6 +13,7 @@ from aegan.methods.pacgan import pack
 from aegan.parallel import data_mesh, replicate
 from configs import pacgan_ring
 from tests.conftest import tiny
+from tests.precision import assert_equal_to_float32_resolution
 
 
 def pacgan_config(packing: int, batch_size: int = 32):
@@ -51,14 +52,18 @@ def test_packing_one_is_gan_exactly(tiny_gan):
   jax.tree.map(np.testing.assert_array_equal, pac_metrics, gan_metrics)
 
 
-def test_the_discriminator_judges_packs_of_real_and_of_independent_generated_examples():
+def test_the_discriminator_judges_packs_of_real_and_of_independent_generated_examples(float64):
   """The discriminator loss with m = 2 equals the logistic loss of D on hand-concatenated pairs:
-  (x_1, x_2), (x_3, x_4), ... real, and (G(z_1), G(z_2)), ... generated from separate z."""
+  (x_1, x_2), (x_3, x_4), ... real, and (G(z_1), G(z_2)), ... generated from separate z. In
+  float64 (tests/conftest.py `float64`), where the two differ only in how the sums are
+  grouped: equal to float32's resolution (tests/precision.py)."""
   config = pacgan_config(2)
+  config.model.compute_dtype = "float64"
   method = make_method(config, (2,))
   params, _ = init_variables(method, jax.random.PRNGKey(0))
   keys = jax.random.split(jax.random.PRNGKey(1), 8)
   batch = {"x": jax.random.normal(keys[0], (8, 2)), **jax.vmap(method.sample_noise)(keys)}
+  params, batch = float64((params, batch))
   nets = Networks(method.networks, params, {}, train=True)
   loss, _ = method.phases[0].loss(nets, batch)
   apply = lambda name, x: method.networks[name].apply({"params": params[name]}, x)
@@ -68,10 +73,10 @@ def test_the_discriminator_judges_packs_of_real_and_of_independent_generated_exa
   assert real_pairs.shape == (4, 4)
   expected = (jnp.mean(jax.nn.softplus(-apply("discriminator", real_pairs)))
               + jnp.mean(jax.nn.softplus(apply("discriminator", fake_pairs))))
-  np.testing.assert_allclose(loss, expected, rtol=1e-6)
+  assert_equal_to_float32_resolution(loss, expected)
   generator_loss, _ = method.phases[1].loss(nets, batch)
-  np.testing.assert_allclose(generator_loss, jnp.mean(jax.nn.softplus(-apply("discriminator", fake_pairs))),
-                             rtol=1e-6)
+  assert_equal_to_float32_resolution(
+      generator_loss, jnp.mean(jax.nn.softplus(-apply("discriminator", fake_pairs))))
 
 
 @pytest.mark.parametrize("packing, batch_size, devices, message", [
