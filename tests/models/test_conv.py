@@ -2,6 +2,7 @@
 dtypes, the resampling helpers on hand-built arrays, and synchronised BatchNorm."""
 
 import functools
+from typing import Any
 
 import flax.linen as nn
 import jax
@@ -236,32 +237,36 @@ def test_generator_sides_halve_rounding_up_to_the_base():
 
 class _UpsampleTo(nn.Module):
   side: int
+  dtype: Any = jnp.float32
 
   @nn.compact
   def __call__(self, x):
-    return crop(transposed_upsample(x, 3, jnp.float32, True, 3), self.side)
+    return crop(transposed_upsample(x, 3, self.dtype, True, 3), self.side)
 
 
-def test_cropped_transposed_upsample_is_tensorflows_transposed_conv_to_an_odd_side():
+def test_cropped_transposed_upsample_is_tensorflows_transposed_conv_to_an_odd_side(float64):
   """4x4 -> 7x7 with a 3x3 stride-2 transposed conv, as TensorFlow's conv2d_transpose with
   output_shape 7 computes it: the gradient of a SAME stride-2 conv on a 7x7 input (the kernel
-  spatially flipped: flax does not flip it)."""
-  x = jnp.asarray(RNG.normal(size=(1, 4, 4, 2)), jnp.float32)
-  module = _UpsampleTo(7)
-  variables = init(module, x)
+  spatially flipped: flax does not flip it). Both in float64 (tests/conftest.py `float64`),
+  where they differ only in the order of their sums: equal to float32's resolution
+  (tests/precision.py)."""
+  x = RNG.normal(size=(1, 4, 4, 2))
+  module = _UpsampleTo(7, jnp.float64)
+  variables = float64(init(module, x))
   kernel = variables["params"]["ConvTranspose_0"]["kernel"]  # [3, 3, in 2, out 3]
   forward = jnp.flip(kernel, (0, 1)).transpose(0, 1, 3, 2)  # The conv it is the gradient of.
   conv = lambda y: jax.lax.conv_general_dilated(y, forward, (2, 2), "SAME",
                                                 dimension_numbers=("NHWC", "HWIO", "NHWC"))
   _, vjp = jax.vjp(conv, jnp.zeros((1, 7, 7, 3)))
-  np.testing.assert_allclose(module.apply(variables, x), vjp(x)[0], atol=1e-6)
+  assert_equal_to_float32_resolution(module.apply(variables, x), vjp(x)[0])
 
 
 def test_trunk_negative_slope():
   """With slope 1 the LeakyReLU is the identity: the slope-0.3 trunk's output is that
-  pre-activation p mapped to max(p, 0.3 p)."""
+  pre-activation p mapped to max(p, 0.3 p). One stage (8x8 -> 4x4): the same conv on the same
+  input in both trunks, and the slope's product 0.3·p in float32 in both: exactly."""
   x = jnp.asarray(RNG.normal(size=(2, 8, 8, 3)), jnp.float32)
   trunk = ConvTrunk(4, kernel=3, batch_norm=False, negative_slope=0.3)
   variables = init(trunk, x)
   pre = ConvTrunk(4, kernel=3, batch_norm=False, negative_slope=1.0).apply(variables, x)
-  np.testing.assert_allclose(trunk.apply(variables, x), jnp.maximum(pre, 0.3 * pre), rtol=1e-6)
+  np.testing.assert_array_equal(trunk.apply(variables, x), jnp.maximum(pre, 0.3 * pre))
