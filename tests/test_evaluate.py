@@ -97,12 +97,15 @@ def test_samples_of_a_mixture_run(trained):
   samples = np.load(path)["x"]
   assert samples.shape == (10, 2) and samples.dtype == np.float32
   # In the config's units: the generator's draws (stream `sample`, key i for sample i) times s.
+  # The same draws as `sample`'s (10 rounded up to a multiple of the devices, 500 at a time,
+  # the same parameters: one program on the same rows) and its map to data units, x·float32(s)
+  # in float32 (offset 0: tests/data/test_mixtures.py): the same bits.
   run, mesh = evaluate.restore(config, workdir)
-  draw = map_draws(run.method, run.dataset, mesh, 12, 500,
+  draw = map_draws(run.method, run.dataset, mesh, -(-10 // mesh.size) * mesh.size, 500,
                    lambda nets, batch: run.method.generate(nets, batch), "sample")
   drawn = np.asarray(draw(run.state.params, run.state.batch_stats, {}, jnp.int32(3)))[:10]
   assert run.dataset.data_scale == pytest.approx(4.000625, rel=1e-6)
-  np.testing.assert_allclose(samples, run.dataset.data_scale * drawn, rtol=1e-6)
+  np.testing.assert_array_equal(samples, drawn * np.float32(run.dataset.data_scale))
   assert os.path.getsize(path.replace(".npz", ".png")) > 1000
   (again,) = evaluate.sample(config, workdir, num_samples=7, seed=3)  # Not a multiple of 4.
   np.testing.assert_array_equal(np.load(again)["x"], samples[:7])  # Sample i: key i alone.

@@ -68,11 +68,21 @@ def test_a_several_seed_run_reports_each_seed_and_their_mean(tiny_veegan, tmp_pa
       jax.device_get(experiment.init_state(*args))))
   config.train.num_seeds = 2
   results = train.train_and_evaluate(config, str(tmp_path / "seeds"))
-  for name in ("eval/modes", "eval/hq_fraction", "eval/mode_kl"):
-    per_seed = [results[f"eval/seed{i}/{name.removeprefix('eval/')}"] for i in range(2)]
-    np.testing.assert_allclose(results[name], np.mean(per_seed), rtol=1e-6)
-    np.testing.assert_allclose(results[f"{name}_std"], np.std(per_seed, ddof=1), rtol=1e-6,
-                               atol=1e-9)
+  # The summary is the mean and the ddof-1 std of the very per-seed values reported beside it,
+  # in float64 in the same order: the same sums, equal exactly. (The 20-iteration run has no
+  # high-quality sample: modes and the high-quality fraction are 0 and the mode KL undefined in
+  # both seeds; the reconstruction errors differ between them.)
+  names = [name.removeprefix("eval/seed0/") for name in results if name.startswith("eval/seed0/")]
+  for name in names:
+    per_seed = [results[f"eval/seed{i}/{name}"] for i in range(2)]
+    if np.all(np.isfinite(per_seed)):
+      assert results[f"eval/{name}"] == np.mean(per_seed), name
+      assert results[f"eval/{name}_std"] == np.std(per_seed, ddof=1), name
+    else:  # Undefined in both: NaN over 0 seeds.
+      assert np.all(np.isnan(per_seed)) and np.isnan(results[f"eval/{name}"]), name
+      assert results[f"eval/{name}_seeds"] == 0, name
+  assert {"recon_l1", "recon_mse", "mode_kl"} <= set(names)
+  assert results["eval/recon_l1_std"] > 0
   assert json.load(open(tmp_path / "seeds" / "results.json"))["eval/seed1/modes"] == results["eval/seed1/modes"]
   samples = np.load(tmp_path / "seeds" / "samples" / "final.npz")["x"]
   assert samples.shape == (2, config.eval.num_samples, 2)
