@@ -13,7 +13,7 @@ from aegan import train
 from aegan.data.images import quantise
 from aegan.evaluation.evaluator import (Evaluator, make_evaluation_draws, mean_std_text,
                                         seed_metric_name, summarise_seeds)
-from aegan.evaluation.mixtures import mode_metrics
+from aegan.evaluation.mixtures import mode_metrics, nearest_modes
 from aegan.evaluation.ms_ssim import ms_ssim
 from aegan.methods import Networks
 from aegan.parallel import data_mesh, replicate
@@ -21,6 +21,7 @@ from aegan.sampling import sample_batch, stream_key
 from aegan.writers import MetricWriter
 from configs import alpha_gan_grid, dcgan_stacked_digits
 from tests.conftest import tiny
+from tests.precision import assert_equal_to_float32_resolution
 
 
 def tiny_stacked(num_test: int, num_samples: int):
@@ -33,13 +34,18 @@ def tiny_stacked(num_test: int, num_samples: int):
   return config
 
 
-def test_held_out_examples_are_distinct_until_the_split_runs_out():
-  # 64 draws of a split of 40 stacks: rows 0..39 are the 40 stacks, each once (drawn with
-  # replacement, 64 draws would hold ~32 distinct stacks); the rest repeat them.
+def test_held_out_examples_are_distinct_until_the_split_runs_out(float64):
+  """64 draws of a split of 40 stacks: rows 0..39 are the 40 stacks, each once (drawn with
+  replacement, 64 draws would hold ~32 distinct stacks); the rest repeat them. The samples are
+  the generator's on the seed's noise: the draws 16 at a time on each device against all 64 in
+  one call, the generator in float64 (tests/conftest.py `float64`, the state cast), where the
+  two differ only in how the convolutions group their sums: equal to float32's resolution
+  (tests/precision.py)."""
   config = tiny_stacked(num_test=40, num_samples=64)
+  config.model.compute_dtype = "float64"
   method, dataset, optimizers = train.build(config)
   mesh = data_mesh()
-  state = train.init_state(method, optimizers, config.seed)
+  state = float64(jax.device_get(train.init_state(method, optimizers, config.seed)))
   arrays = dataset.arrays("test")
   draw = make_evaluation_draws(method, dataset, mesh, 64, 16)
   samples, real, _ = jax.device_get(draw(state.params, state.batch_stats,
@@ -56,7 +62,7 @@ def test_held_out_examples_are_distinct_until_the_split_runs_out():
     return method.generate(Networks(method.networks, params, batch_stats, train=False), noise)
 
   expected = generate(state.params, state.batch_stats, jax.tree.map(jnp.asarray, arrays))
-  np.testing.assert_allclose(samples, expected, atol=1e-5)
+  assert_equal_to_float32_resolution(samples, expected)
   # Another seed takes the stacks in another order.
   _, other, _ = jax.device_get(draw(state.params, state.batch_stats, replicate(arrays, mesh),
                                     jnp.int32(1)))
@@ -143,28 +149,39 @@ def test_a_mean_over_fewer_seeds_than_ran_says_over_how_many():
     mean_std_text(summary, "eval/mode_kl")
 
 
-def test_a_standardised_mixtures_evaluation_is_in_the_data_configs_units(tmp_path):
+def test_a_standardised_mixtures_evaluation_is_in_the_data_configs_units(tmp_path, float64):
   """α-GAN on the standardised grid (x = s·x', s = 4.000625, mean 0), untrained: the
   evaluation's samples are the networks' draws times s, its reconstruction errors s and s²
   times theirs, and its mode measures theirs against the standardised mixture (unchanged by
-  the map)."""
+  the map). In float64 (tests/conftest.py `float64`, the state cast). The samples: the same
+  draws (one program on the same rows) times float32(s), exactly. The errors: means in
+  another order, and the map's s rounded to float32 (2^-24 of it): equal to float32's
+  resolution (tests/precision.py). The mode measures are functions of the per-mode counts of
+  high-quality samples, and no count changes (every sample ≥ 1e-5 of the threshold from it,
+  asserted, against the ~1e-7 the float32 means in data units move a distance): exactly."""
   config = tiny(alpha_gan_grid.get_config())
+  config.model.compute_dtype = "float64"
   method, dataset, optimizers = train.build(config)
   assert dataset.data_scale == pytest.approx(4.000625, rel=1e-6)
   mesh = data_mesh()
-  state = replicate(train.init_state(method, optimizers, config.seed), mesh)
+  state = replicate(float64(jax.device_get(train.init_state(method, optimizers, config.seed))),
+                    mesh)
   (tmp_path / "samples").mkdir()
   evaluator = Evaluator(config, method, dataset, mesh, str(tmp_path))
   metrics, samples = evaluator(20, state.params, state.batch_stats, MetricWriter(str(tmp_path)))
   draw = make_evaluation_draws(method, dataset, mesh, 256, 500)
   drawn, real, reconstructions = jax.device_get(draw(
       state.params, state.batch_stats, replicate(dataset.arrays("test"), mesh), jnp.int32(0)))
-  np.testing.assert_allclose(samples, dataset.data_scale * drawn, rtol=1e-6)
-  np.testing.assert_allclose(metrics["eval/recon_l1"],
-                             dataset.data_scale * np.mean(np.abs(real - reconstructions)), rtol=1e-5)
-  np.testing.assert_allclose(metrics["eval/recon_mse"],
-                             dataset.data_scale**2 * np.mean((real - reconstructions) ** 2), rtol=1e-5)
+  np.testing.assert_array_equal(samples, drawn * np.float32(dataset.data_scale))
+  assert_equal_to_float32_resolution(
+      np.float64(metrics["eval/recon_l1"]), dataset.data_scale * np.mean(np.abs(real - reconstructions)))
+  assert_equal_to_float32_resolution(
+      np.float64(metrics["eval/recon_mse"]),
+      dataset.data_scale**2 * np.mean((real - reconstructions) ** 2))
+  _, distance = nearest_modes(drawn, np.asarray(dataset.means, np.float64))
+  threshold = 3.0 * dataset.hq_unit
+  assert np.min(np.abs(np.asarray(distance) - threshold)) > 1e-5 * threshold
   expected = mode_metrics(drawn, dataset.means, dataset.hq_unit, threshold=3.0)
   for name, value in expected.items():
-    np.testing.assert_allclose(metrics[name], value, rtol=1e-5)
+    np.testing.assert_array_equal(metrics[name], value)
   assert os.path.getsize(tmp_path / "samples" / "samples_00000020.png") > 1000
