@@ -4,6 +4,7 @@ and a stacked run's evaluation counts modes with it."""
 
 import json
 import os
+import shutil
 
 import jax
 import jax.numpy as jnp
@@ -18,6 +19,7 @@ from aegan.evaluation.evaluator import classification_metrics, quantise
 from aegan.evaluation.stacked import triple_modes
 from configs import classifier_digits, dcgan_stacked_digits
 from tests.conftest import tiny
+from tests.precision import assert_equal_to_float32_resolution
 
 
 def test_classification_metrics_by_hand():
@@ -86,15 +88,24 @@ def test_a_stacked_run_counts_its_modes_with_the_named_classifier(classifier_run
   assert saved["feature_network"]["resize"].startswith("none")
 
 
-def test_the_classifier_features_of_a_stack_are_its_channels_features(classifier_run):
-  classifier = TrainedClassifier(classifier_run[0])
+def test_the_classifier_features_of_a_stack_are_its_channels_features(classifier_run, tmp_path,
+                                                                     float64):
+  """A stack's 18 channel images against each channel's 6 alone: other rows of the padded
+  batch, which the convolutions may group otherwise. The run's copy computing in float64
+  (tests/conftest.py `float64`; the float32 parameters exact in it): equal to float32's
+  resolution (tests/precision.py)."""
+  workdir = str(tmp_path / "classifier")
+  shutil.copytree(classifier_run[0], workdir)
+  config = json.load(open(os.path.join(workdir, "config.json")))
+  config["model"]["compute_dtype"] = "float64"
+  json.dump(config, open(os.path.join(workdir, "config.json"), "w"))
+  classifier = TrainedClassifier(workdir)
   images = np.random.default_rng(0).integers(0, 256, (6, 16, 16, 3), np.uint8)
   features, joint = classifier(images)
   assert features.shape == (6, 3 * 128) and joint.shape == (6, 1000)
   for channel in range(3):
     alone, probabilities = classifier(images[..., channel:channel + 1])
-    np.testing.assert_allclose(features[:, 128 * channel:128 * (channel + 1)], alone,
-                               rtol=1e-5, atol=1e-5)
+    assert_equal_to_float32_resolution(features[:, 128 * channel:128 * (channel + 1)], alone)
     assert probabilities.shape == (6, 10)
   np.testing.assert_allclose(joint.sum(-1), 1.0, rtol=1e-5)
   labels = classifier.channel_probabilities(images).argmax(-1)
