@@ -41,31 +41,6 @@ def session_compilation_cache(tmp_path_factory) -> None:
   os.environ.setdefault("AEGAN_COMPILATION_CACHE", str(directory))
 
 
-def shared_fixture_group(item: pytest.Item) -> str | None:
-  """The pytest-xdist group of a test that uses a module- or session-scoped fixture of the
-  tests (a trained run, a prepared data set; not this file's, which every test shares): where
-  the fixture is defined (its test module, or the directory of its conftest.py), a session
-  fixture's before a module's, so the tests sharing it run on one worker and it is built once
-  (`--dist loadgroup`, README's test command)."""
-  shared = sorted(
-      (definition.scope != "session", definition.baseid)
-      for definitions in item._fixtureinfo.name2fixturedefs.values()  # pylint: disable=protected-access
-      for definition in definitions[-1:]
-      if definition.scope in ("module", "session") and definition.baseid
-      and definition.func.__module__ != __name__)
-  if not shared:
-    return None
-  return shared[0][1]
-
-
-@pytest.hookimpl(tryfirst=True)  # Before pytest-xdist reads the groups.
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-  for item in items:
-    group = shared_fixture_group(item)
-    if group and not item.get_closest_marker("xdist_group"):
-      item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture
 def float64(monkeypatch):
   """jax's x64 mode, with "float64" a compute dtype of the networks: a test sets

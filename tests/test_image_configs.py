@@ -1,9 +1,10 @@
 """Every image config trains: one short call with tiny widths, from real tfds datasets prepared
-in a temp dir (and scikit-learn's digits), on 1 and on 4 simulated devices, which move the
-parameters alike under plain SGD (a gradient's scale shows there; Adam would hide it) and reach
-the same BatchNorm statistics, computed in float64 so that "alike" is float32's resolution
-on any CPU. A config that streams from the host (celeb_a) is fed
-by `HostStream`. Compiling conv nets dominates this file's time."""
+in a temp dir (and scikit-learn's digits), on 4 simulated devices; the configs of
+`ONE_AGAINST_FOUR` also on 1 device, which must move the parameters alike under plain SGD (a
+gradient's scale shows there; Adam would hide it) and reach the same BatchNorm statistics,
+computed in float64 so that "alike" is float32's resolution on any CPU. A config that streams
+from the host (celeb_a) is fed by `HostStream`. Compiling conv nets dominates this file's
+time (~10 s a compile, 2-core CPU)."""
 
 import importlib
 
@@ -36,6 +37,12 @@ IMAGE_CONFIGS = [
     "stacked_m:dcgan,quarter", "stacked_m:veegan,quarter", "stacked_m:alpha_gan,quarter",
     "stacked_v:dcgan",
 ]
+# Trained on 1 device as well: every network family's cross-device BatchNorm and gradient mean
+# once (the DCGAN pair, the joint discriminator with its reconstructor, the encoder with its
+# code discriminator, BatchNorm on a discriminator's first layer, the host-streamed input);
+# the 1-against-4 equality is the data-parallel step's (aegan/parallel.py), not a config's.
+ONE_AGAINST_FOUR = ("veegan_cifar", "alpha_gan_cifar", "dcgan_stacked_mnist", "alpha_gan_celeba",
+                    "stacked_m:dcgan,quarter")
 
 
 @pytest.fixture(scope="session")
@@ -77,9 +84,9 @@ def tiny_images(config: ml_collections.ConfigDict, data_dir: str) -> ml_collecti
 
 @pytest.mark.parametrize("name", IMAGE_CONFIGS)
 def test_image_config_trains(name, image_data_dir, float64):
-  """In float64 (tests/conftest.py `float64`): the 1- and 4-device updates differ only in the
-  order of their reductions, ~1e-15 of each leaf there, and must agree to float32's
-  resolution."""
+  """In float64 (tests/conftest.py `float64`): the 1- and 4-device updates (`ONE_AGAINST_FOUR`)
+  differ only in the order of their reductions, ~1e-15 of each leaf there, and must agree to
+  float32's resolution."""
   module, _, data = name.partition(":")  # "ali_images:cifar10": get_config("cifar10").
   config = importlib.import_module(f"configs.{module}").get_config(*[data] if data else [])
   config = tiny_images(config, image_data_dir)
@@ -89,7 +96,8 @@ def test_image_config_trains(name, image_data_dir, float64):
   method, dataset, optimizers = train.build(config)
   initial = float64(jax.device_get(train.init_state(method, optimizers, config.seed)))
   finals = []
-  for devices in (jax.devices()[:1], jax.devices()[:4]):
+  device_counts = (1, 4) if name in ONE_AGAINST_FOUR else (4,)
+  for devices in (jax.devices()[:count] for count in device_counts):
     mesh = data_mesh(devices)
     streamed = config.train.data_placement == "host"
     update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size, 2,
@@ -102,14 +110,15 @@ def test_image_config_trains(name, image_data_dir, float64):
     state, metrics = update(replicate(initial, mesh), data)
     assert all(np.isfinite(float(v)) for v in metrics.values()), metrics
     finals.append(jax.device_get((state.params, state.batch_stats)))
-  # Each parameter moves alike on 1 and 4 devices (a gradient scaled by the device count would
-  # move it 300% further), and the BatchNorm statistics agree.
-  moves = [jax.tree.map(np.subtract, params, initial.params) for params, _ in finals]
-  for one, four in zip(jax.tree.leaves(moves[0]), jax.tree.leaves(moves[1])):
-    assert one.dtype == np.float64
-    assert np.linalg.norm(four - one) <= FLOAT32_EPS * np.linalg.norm(one)
-  jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=FLOAT32_EPS),
-               finals[0][1], finals[1][1])
+  if len(finals) == 2:
+    # Each parameter moves alike on 1 and 4 devices (a gradient scaled by the device count
+    # would move it 300% further), and the BatchNorm statistics agree.
+    moves = [jax.tree.map(np.subtract, params, initial.params) for params, _ in finals]
+    for one, four in zip(jax.tree.leaves(moves[0]), jax.tree.leaves(moves[1])):
+      assert one.dtype == np.float64
+      assert np.linalg.norm(four - one) <= FLOAT32_EPS * np.linalg.norm(one)
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=FLOAT32_EPS),
+                 finals[0][1], finals[1][1])
   moved = [not np.array_equal(a, b) for a, b in
            zip(jax.tree.leaves(initial.params), jax.tree.leaves(finals[0][0]))]
   assert sum(moved) > len(moved) // 2
