@@ -34,7 +34,7 @@ from aegan import train, writers  # pylint: disable=wrong-import-position
 from aegan.data import make_dataset  # pylint: disable=wrong-import-position
 from aegan.evaluation.evaluator import mean_std_text  # pylint: disable=wrong-import-position
 from aegan.evaluation.mixtures import high_quality_counts  # pylint: disable=wrong-import-position
-from benchmarks.mixture_cells import cell_config, seeds_covering  # pylint: disable=wrong-import-position
+from benchmarks.mixture_cells import cell_config, check_configs, seeds_covering  # pylint: disable=wrong-import-position
 
 DISCRIMINATOR_RATES = (1e-2, 1e-3, 1e-4)
 SCHEDULES = ("cosine", "constant")
@@ -92,12 +92,17 @@ def main(argv: list[str]) -> None:
   start = time.perf_counter()
   rows = ["| method | D rate | schedule | held modes /8 | modes /8 | % HQ | mode KL | seeds covering | kept |",
           "|---|---|---|---|---|---|---|---|---|"]
+  configs = {(method, rate, schedule): cell_config(
+      method, "ring", setting_overrides(method, rate, schedule), _STEPS.value, _SEEDS.value)
+             for method in _METHODS.value for rate in DISCRIMINATOR_RATES
+             for schedule in SCHEDULES}
+  check_configs((f"{method}, D rate {rate:g}, {schedule}", config)
+                for (method, rate, schedule), config in configs.items())
   for method in _METHODS.value:
     outcomes = {}
     for rate in DISCRIMINATOR_RATES:
       for schedule in SCHEDULES:
-        config = cell_config(method, "ring", setting_overrides(method, rate, schedule),
-                             _STEPS.value, _SEEDS.value)
+        config = configs[method, rate, schedule]
         workdir = os.path.join(_WORKDIR.value, f"{method}_d{rate:g}_{schedule}")
         results = dict(train.train_and_evaluate(config, workdir))
         held = cell_held_modes(workdir)

@@ -1,13 +1,19 @@
 """The cells of the mixture benchmarks (benchmarks/robustness.py, benchmarks/baseline_sweep.py):
 a family of 2-D mixture geometries, a method's shipped config with only the data fields changed
-and a few overrides, and how many of a cell's seeds cover the geometry (the cell's mean ± sample
-std: aegan/evaluation/evaluator.mean_std_text).
+and a few overrides, the config checks of every cell before any trains, and how many of a
+cell's seeds cover the geometry (the cell's mean ± sample std:
+aegan/evaluation/evaluator.mean_std_text).
 """
 
 import ast
 import importlib
+import sys
+from collections.abc import Iterable
 
+import jax
 import ml_collections
+
+from aegan import configuration
 
 # name -> (the config family it starts from, its data fields). The first two are Table 1's; the
 # others vary the number of modes, the scale (radius, spacing) and the std separately, so that
@@ -61,3 +67,15 @@ def seeds_covering(results: dict, num_modes: int, num_seeds: int) -> int:
   names = ([("eval/modes", "eval/mode_kl")] if num_seeds == 1 else
            [(f"eval/seed{i}/modes", f"eval/seed{i}/mode_kl") for i in range(num_seeds)])
   return sum(results[modes] == num_modes and results[kl] <= KL_COVERED for modes, kl in names)
+
+
+def check_configs(configs: Iterable[tuple[str, ml_collections.ConfigDict]]) -> None:
+  """Every (name, config) of a benchmark passes the config checks on this host's devices, or
+  one `error:` line names the first that does not and the process exits 2, before anything
+  trains (e.g. --steps=150 for configs that run 100 iterations per call)."""
+  for name, config in configs:
+    try:
+      configuration.validate(config, jax.device_count())
+    except configuration.ConfigError as error:
+      print(f"error: {name}: {error}", file=sys.stderr)
+      sys.exit(2)

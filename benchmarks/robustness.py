@@ -29,7 +29,7 @@ from aegan import train, writers  # pylint: disable=wrong-import-position
 from aegan.data import make_dataset  # pylint: disable=wrong-import-position
 from aegan.evaluation.evaluator import mean_std_text  # pylint: disable=wrong-import-position
 from benchmarks.mixture_cells import (  # pylint: disable=wrong-import-position
-    GEOMETRIES, KL_COVERED, cell_config, seeds_covering)
+    GEOMETRIES, KL_COVERED, cell_config, check_configs, seeds_covering)
 
 _METHODS = flags.DEFINE_list("methods", ["gan", "ali", "unrolled_gan", "veegan"],
                              "Methods (configs/<method>_ring.py and _grid.py).")
@@ -47,22 +47,24 @@ def main(argv: list[str]) -> None:
   unknown = sorted(set(_GEOMETRIES.value) - set(GEOMETRIES))
   if unknown:
     raise app.UsageError(f"unknown geometries {unknown}: choose from {list(GEOMETRIES)}")
+  cells = {(method, geometry): cell_config(method, geometry, _SET.value, _STEPS.value,
+                                           _SEEDS.value)
+           for method in _METHODS.value for geometry in _GEOMETRIES.value}
+  check_configs((f"{method} on {geometry}", config) for (method, geometry), config in cells.items())
   os.makedirs(_WORKDIR.value, exist_ok=True)
   start = time.perf_counter()
   rows = ["| method | geometry | modes | % HQ | mode KL | seeds covering | wall s |",
           "|---|---|---|---|---|---|---|"]
-  for method in _METHODS.value:
-    for geometry in _GEOMETRIES.value:
-      config = cell_config(method, geometry, _SET.value, _STEPS.value, _SEEDS.value)
-      num_modes = make_dataset(config.data).num_modes
-      cell_start = time.perf_counter()
-      results = train.train_and_evaluate(config, os.path.join(_WORKDIR.value, f"{method}_{geometry}"))
-      wall = time.perf_counter() - cell_start
-      rows.append(
-          f"| {method} | {geometry} | {mean_std_text(results, 'eval/modes')} / {num_modes} | "
-          f"{mean_std_text(results, 'eval/hq_fraction', 100)} | {mean_std_text(results, 'eval/mode_kl', digits=2)} | "
-          f"{seeds_covering(results, num_modes, _SEEDS.value)} / {_SEEDS.value} | {wall:.0f} |")
-      print(rows[-1], flush=True)
+  for (method, geometry), config in cells.items():
+    num_modes = make_dataset(config.data).num_modes
+    cell_start = time.perf_counter()
+    results = train.train_and_evaluate(config, os.path.join(_WORKDIR.value, f"{method}_{geometry}"))
+    wall = time.perf_counter() - cell_start
+    rows.append(
+        f"| {method} | {geometry} | {mean_std_text(results, 'eval/modes')} / {num_modes} | "
+        f"{mean_std_text(results, 'eval/hq_fraction', 100)} | {mean_std_text(results, 'eval/mode_kl', digits=2)} | "
+        f"{seeds_covering(results, num_modes, _SEEDS.value)} / {_SEEDS.value} | {wall:.0f} |")
+    print(rows[-1], flush=True)
   budget = f"{_STEPS.value:,}" if _STEPS.value else "the configs' own"
   text = "\n".join(rows) + (
       f"\n\nmean ± sample std (ddof 1) over {_SEEDS.value} seeds, {budget} iterations per cell; "

@@ -15,20 +15,27 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+import ml_collections  # pylint: disable=wrong-import-position
 from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
 from aegan import train  # pylint: disable=wrong-import-position
+from benchmarks.mixture_cells import check_configs  # pylint: disable=wrong-import-position
 
 _CONFIG = flags.DEFINE_string("config", "veegan_ring", "Config module under configs/.")
 _SEEDS = flags.DEFINE_integer("seeds", 5, "Number of seeds.")
 _STEPS = flags.DEFINE_integer("steps", 2_000, "Training iterations of each seed.")
 
 
-def timed_run(num_seeds: int, seed: int, workdir: str) -> float:
+def seeds_config(num_seeds: int, seed: int) -> ml_collections.ConfigDict:
   config = importlib.import_module(f"configs.{_CONFIG.value}").get_config()
   config.train.update(steps=_STEPS.value, num_seeds=num_seeds)
   config.eval.every = config.checkpoint.every = _STEPS.value
   config.seed = seed
+  return config
+
+
+def timed_run(num_seeds: int, seed: int, workdir: str) -> float:
+  config = seeds_config(num_seeds, seed)
   start = time.perf_counter()
   train.train_and_evaluate(config, workdir)
   return time.perf_counter() - start
@@ -36,6 +43,7 @@ def timed_run(num_seeds: int, seed: int, workdir: str) -> float:
 
 def main(_):
   logging.set_verbosity(logging.WARNING)
+  check_configs([(f"{_CONFIG.value}, {_STEPS.value} steps", seeds_config(_SEEDS.value, 0))])
   with tempfile.TemporaryDirectory() as root:
     vmapped = timed_run(_SEEDS.value, 0, os.path.join(root, "vmapped"))
     separate = sum(timed_run(1, seed, os.path.join(root, f"seed{seed}"))

@@ -85,6 +85,25 @@ def test_an_unknown_geometry_is_refused(tmp_path):
   assert result.returncode != 0 and "unknown geometries ['spiral']" in result.stderr
 
 
+@pytest.mark.parametrize("script, args, where", [
+    ("robustness.py", ["--methods=gan,veegan", "--geometries=ring", "--workdir={}"],
+     "gan on ring"),
+    ("baseline_sweep.py", ["--methods=gan", "--workdir={}"], "gan, D rate 0.01, cosine"),
+    ("seeds.py", ["--config=gan_grid"], "gan_grid, 150 steps")])  # (A temporary workdir.)
+def test_iterations_not_a_multiple_of_a_call_are_one_error_line_before_any_cell(
+    script, args, where, tmp_path):
+  """The configs train 100 iterations per call: --steps=150 is refused for the first cell, in
+  one line, with exit 2 and no workdir, before any cell trains (once a traceback mid-run)."""
+  result = run_benchmark(script, *(arg.format(tmp_path / "w") for arg in args), "--steps=150",
+                         "--seeds=2")
+  assert result.returncode == 2, result.stderr
+  assert "Traceback" not in result.stderr, result.stderr
+  errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+  assert errors == [f"error: {where}: config.train.steps=150 is not a multiple of "
+                    "config.train.steps_per_call=100"], result.stderr
+  assert not (tmp_path / "w").exists()
+
+
 def test_the_sweep_tries_six_settings_and_keeps_one(tmp_path):
   result = run_benchmark("baseline_sweep.py", "--methods=gan", "--seeds=2", "--steps=100",
                          f"--workdir={tmp_path}")
