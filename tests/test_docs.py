@@ -156,7 +156,7 @@ def test_docs_have_commands():
   """The convention finds the README's two commands (install and run; install and test)."""
   readme = [argv for where, argv in COMMANDS if where.startswith("README.md")]
   assert ["python", "launch/main.py"] in readme
-  assert ["python", "-m", "pytest", "-q"] in readme
+  assert ["python", "-m", "pytest", "-q", "-n", "logical"] in readme
 
 
 @pytest.mark.parametrize("where, argv", COMMANDS, ids=[where for where, _ in COMMANDS])
