@@ -18,7 +18,6 @@ os.environ["XLA_FLAGS"] = " ".join(
 import jax
 import jax.numpy as jnp
 import ml_collections
-import numpy as np
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -27,6 +26,7 @@ sys.path.insert(0, REPO)
 from configs import alpha_gan_ring, gan_ring, veegan_ring  # pylint: disable=wrong-import-position
 from configs import age_ring, ali_ring, bigan_ring  # pylint: disable=wrong-import-position
 from configs import pacgan_ring, unrolled_gan_ring, wgan_gp_ring  # pylint: disable=wrong-import-position
+from tests.precision import as_float64  # pylint: disable=wrong-import-position
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,9 +54,7 @@ def float64(monkeypatch):
   from aegan import models  # pylint: disable=import-outside-toplevel
   monkeypatch.setitem(models.COMPUTE_DTYPES, "float64", jnp.float64)
   with jax.enable_x64(True):
-    yield lambda tree: jax.tree.map(
-        lambda a: np.asarray(a, np.float64) if np.issubdtype(np.asarray(a).dtype, np.floating)
-        else a, tree)
+    yield as_float64
 
 
 def tiny(config: ml_collections.ConfigDict, steps: int = 20, steps_per_call: int = 10,

@@ -15,6 +15,14 @@ import numpy as np
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
 
 
+def as_float64(tree):
+  """`tree` on the host with every floating leaf float64 (the others as they are): a state to
+  run in jax's x64 mode with the networks computing in float64."""
+  return jax.tree.map(
+      lambda a: np.asarray(a, np.float64) if np.issubdtype(np.asarray(a).dtype, np.floating)
+      else a, jax.device_get(tree))
+
+
 def assert_equal_to_float32_resolution(actual, expected, scale=None) -> None:
   """‖a - e‖ ≤ FLOAT32_EPS · ‖s‖ for each leaf a of `actual`, e of `expected` and s of `scale`
   (default `expected`; a parameter's move from its initial value, where a leaf is compared

@@ -17,8 +17,7 @@ from aegan import train
 from aegan.data.streaming import HostStream
 from aegan.parallel import data_mesh, replicate
 from tests.datasets import prepare
-
-FLOAT32_EPS = float(np.finfo(np.float32).eps)
+from tests.precision import FLOAT32_EPS, assert_equal_to_float32_resolution
 
 IMAGE_CONFIGS = [
     # One config per method and network family, each on its own kind of data: 32x32 tfds
@@ -114,9 +113,7 @@ def test_image_config_trains(name, image_data_dir, float64):
     # Each parameter moves alike on 1 and 4 devices (a gradient scaled by the device count
     # would move it 300% further), and the BatchNorm statistics agree.
     moves = [jax.tree.map(np.subtract, params, initial.params) for params, _ in finals]
-    for one, four in zip(jax.tree.leaves(moves[0]), jax.tree.leaves(moves[1])):
-      assert one.dtype == np.float64
-      assert np.linalg.norm(four - one) <= FLOAT32_EPS * np.linalg.norm(one)
+    assert_equal_to_float32_resolution(moves[1], moves[0])
     jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=FLOAT32_EPS),
                  finals[0][1], finals[1][1])
   moved = [not np.array_equal(a, b) for a, b in

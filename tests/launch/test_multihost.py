@@ -31,12 +31,11 @@ TINY_GAN = ["--config=configs/gan_ring.py", "--config.model.latent_dim=4",
 # networks computing in float64 and the initial state cast to float64.
 IN_FLOAT64 = textwrap.dedent("""
     import runpy, sys
-    import jax, jax.numpy as jnp, numpy as np
+    import jax.numpy as jnp
     from aegan import experiment, models, train
+    from tests.precision import as_float64
     models.compute_dtype = lambda config: jnp.float64
-    train.init_state = lambda *args: jax.tree.map(
-        lambda a: np.asarray(a, np.float64) if np.issubdtype(np.asarray(a).dtype, np.floating)
-        else a, jax.device_get(experiment.init_state(*args)))
+    train.init_state = lambda *args: as_float64(experiment.init_state(*args))
     sys.argv = sys.argv[1:]
     runpy.run_path(sys.argv[0], run_name="__main__")
 """)
