@@ -20,8 +20,6 @@ import json
 import math
 import os
 import pathlib
-import subprocess
-import sys
 from typing import Callable
 
 import importlib
@@ -33,6 +31,7 @@ import pytest
 from absl import flags
 from ml_collections import config_flags
 
+from tests.run_commands import run_in_one_process
 from tests.test_docs import DOCS, ROOT, sh_commands, split_commands
 
 LAUNCHING_DIRECTORIES = ("launch", "benchmarks")
@@ -342,19 +341,11 @@ def documented_runs(tmp_path_factory) -> dict[tuple, dict]:
       commands.append(run)
   outcomes = {}
   for env, commands in groups.items():
-    listing, results = work / "commands.json", work / "results.json"
-    listing.write_text(json.dumps([{"argv": argv, "cwd": str(work)} for argv in commands]))
-    results.unlink(missing_ok=True)
-    process = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "run_commands.py"), str(listing), str(results)],
-        cwd=work, env={**os.environ, "JAX_NUM_CPU_DEVICES": "1", **dict(env)},
-        capture_output=True, text=True, timeout=3600, check=False)
-    ran = json.loads(results.read_text()) if results.exists() else []
-    for command, result in zip(commands, ran):
-      outcomes[env, tuple(command)] = result
-    for command in commands[len(ran):]:  # The runner itself died.
-      outcomes[env, tuple(command)] = {"status": process.returncode,
-                                       "traceback": process.stderr[-3000:]}
+    completed = run_in_one_process(commands, str(work), timeout=3600, env={
+        **os.environ, "JAX_NUM_CPU_DEVICES": "1", **dict(env)})
+    for command, result in zip(commands, completed):
+      outcomes[env, tuple(command)] = {"status": result.returncode,
+                                       "traceback": result.stderr[-5000:]}
   return outcomes
 
 

@@ -1,6 +1,7 @@
 """Hostile inputs to launch/main.py, as one table: each is one `error:` line on stderr, no
 traceback, a non-zero exit, and nothing written over an existing workdir (every file in it is
-byte-for-byte what it was) or, where there was none, no workdir created."""
+byte-for-byte what it was) or, where there was none, no workdir created. The cases are launched
+one after another in one process (tests/run_commands.py), each as from the shell."""
 
 import hashlib
 import os
@@ -12,7 +13,8 @@ import numpy as np
 import pytest
 
 from tests.datasets import prepare
-from tests.launch.test_main import TINY, run
+from tests.launch.test_main import MAIN, REPO, TINY, run
+from tests.run_commands import run_in_one_process
 
 TRAINED_ARGS = ["--config.train.steps=100", *TINY]
 
@@ -211,15 +213,31 @@ def snapshot(path) -> dict[str, str] | str | None:
           for root, _, names in os.walk(path) for name in names}
 
 
-@pytest.mark.parametrize("setup, expected", [case[1:] for case in CASES], ids=[c[0] for c in CASES])
-def test_hostile_input_is_one_error_line_a_nonzero_exit_and_nothing_written(
-    setup, expected, tmp_path, trained, cifar10_dirs):
-  args = setup(tmp_path, trained, cifar10_dirs)
-  watched = [tmp_path / "run", tmp_path / "file"]  # The workdir, or the file in its way.
-  before = [snapshot(path) for path in watched]
-  result = run(*args)
+WATCHED = ("run", "file")  # The workdir, or the file in its way.
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory, trained, cifar10_dirs) -> dict[str, tuple]:
+  """case id -> (its directory, the snapshots of WATCHED before, launch/main.py's
+  CompletedProcess): every case set up in its own directory, then all launched one after
+  another in one process (tests/run_commands.py), each as from the shell."""
+  prepared = {}
+  for name, setup, _ in CASES:
+    directory = tmp_path_factory.mktemp(name)
+    args = setup(directory, trained, cifar10_dirs)
+    prepared[name] = directory, [snapshot(directory / path) for path in WATCHED], args
+  completed = run_in_one_process([[MAIN, *args] for _, _, args in prepared.values()], REPO,
+                                 env=dict(os.environ, JAX_NUM_CPU_DEVICES="4"))
+  return {name: (directory, before, result)
+          for (name, (directory, before, _)), result in zip(prepared.items(), completed)}
+
+
+@pytest.mark.parametrize("name, expected", [(case[0], case[2]) for case in CASES],
+                         ids=[case[0] for case in CASES])
+def test_hostile_input_is_one_error_line_a_nonzero_exit_and_nothing_written(name, expected, outcomes):
+  directory, before, result = outcomes[name]
   assert result.returncode == 2, result.stderr
   assert "Traceback" not in result.stderr, result.stderr
   errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
   assert len(errors) == 1 and re.match(expected, errors[0]), result.stderr
-  assert [snapshot(path) for path in watched] == before  # Unchanged, or still absent.
+  assert [snapshot(directory / path) for path in WATCHED] == before  # Unchanged, or still absent.

@@ -3,6 +3,8 @@
 import io
 import json
 import os
+import pathlib
+import shutil
 import signal
 import struct
 import subprocess
@@ -17,6 +19,7 @@ from tensorboardX.proto import event_pb2
 from aegan.data import make_dataset
 from aegan.evaluation.mixtures import mode_metrics
 from tests.datasets import prepare
+from tests.run_commands import run_in_one_process
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAIN = os.path.join(REPO, "launch", "main.py")
@@ -33,10 +36,29 @@ def run(*args, cwd=REPO):
                         text=True, timeout=300, check=False)
 
 
-def test_training_run_writes_the_workdir_and_a_rerun_writes_nothing(tmp_path):
-  workdir = tmp_path / "run"
-  result = run(f"--workdir={workdir}", "--config.train.steps=300", *TINY)
+TRAINED = ["--config.train.steps=300", *TINY]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> tuple[pathlib.Path, subprocess.CompletedProcess]:
+  """A finished tiny VEEGAN ring run of 300 iterations (checkpoints 100, 200, 300; evaluations
+  at 200 and 300) and its launch: tests that read it work on a copy (`copy_of_trained`)."""
+  workdir = tmp_path_factory.mktemp("trained") / "run"
+  return workdir, run(f"--workdir={workdir}", *TRAINED)
+
+
+def copy_of_trained(trained, tmp_path) -> pathlib.Path:
+  workdir, result = trained
   assert result.returncode == 0, result.stderr
+  shutil.copytree(workdir, tmp_path / "run")
+  return tmp_path / "run"
+
+
+def test_training_run_writes_the_workdir_and_a_rerun_writes_nothing(trained, tmp_path):
+  workdir = copy_of_trained(trained, tmp_path)
+  result = trained[1]
+  assert str(trained[0]) in result.stderr  # (Its messages name the workdir it trained in.)
+  result.stderr = result.stderr.replace(str(trained[0]), str(workdir))
   assert "step 300/300" in result.stderr and "it/s" in result.stderr and "ETA" in result.stderr
   with open(workdir / "config.json") as f:
     assert json.load(f)["train"]["steps"] == 300
@@ -70,7 +92,7 @@ def test_training_run_writes_the_workdir_and_a_rerun_writes_nothing(tmp_path):
   # Run again: the finished run says so in one line and writes nothing (no metrics row, no
   # event file, no evaluation); a longer run extends it (tests/launch/test_extend.py).
   before = snapshot(workdir)
-  result = run(f"--workdir={workdir}", "--config.train.steps=300", *TINY)
+  result = run(f"--workdir={workdir}", *TRAINED)
   assert result.returncode == 0, result.stderr
   lines = result.stderr.strip().splitlines()
   assert len(lines) == 1 and "already at step 300 (config.train.steps=300): nothing to train or " \
@@ -116,7 +138,6 @@ def test_default_workdir_is_runs_config_stem(tmp_path):
   try:
     assert os.path.exists(os.path.join(workdir, "results.json"))
   finally:
-    import shutil  # pylint: disable=import-outside-toplevel
     shutil.rmtree(workdir)
 
 
@@ -133,14 +154,25 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize("args, expected", BAD_INPUTS)
-def test_bad_input_is_one_line_and_a_nonzero_exit(args, expected, tmp_path):
-  result = run(f"--workdir={tmp_path / 'run'}", *args)
+@pytest.fixture(scope="module")
+def bad_input_runs(tmp_path_factory) -> list[tuple]:
+  """(workdir, CompletedProcess) per BAD_INPUTS case, all launched in one process
+  (tests/run_commands.py), each as from the shell."""
+  workdirs = [tmp_path_factory.mktemp("bad_input") / "run" for _ in BAD_INPUTS]
+  completed = run_in_one_process([[MAIN, f"--workdir={workdir}", *args]
+                                  for workdir, (args, _) in zip(workdirs, BAD_INPUTS)], REPO,
+                                 env=dict(os.environ, JAX_NUM_CPU_DEVICES="4"))
+  return list(zip(workdirs, completed))
+
+
+@pytest.mark.parametrize("case", range(len(BAD_INPUTS)), ids=[args[0] for args, _ in BAD_INPUTS])
+def test_bad_input_is_one_line_and_a_nonzero_exit(case, bad_input_runs):
+  (workdir, result), expected = bad_input_runs[case], BAD_INPUTS[case][1]
   assert result.returncode == 2
   assert "Traceback" not in result.stderr
   lines = result.stderr.strip().splitlines()
   assert len(lines) == 1 and lines[0].startswith(expected), result.stderr
-  assert not (tmp_path / "run").exists()  # Refused before anything was written.
+  assert not workdir.exists()  # Refused before anything was written.
 
 
 def test_veegan_cifar_trains_on_a_locally_built_cifar10(tmp_path):
@@ -198,30 +230,28 @@ def test_sigterm_checkpoints_and_the_rerun_ends_like_an_uninterrupted_run(tmp_pa
           == json.load(open(workdir / "results.json")))
 
 
-def test_eval_and_sample_modes_read_a_trained_run(tmp_path):
-  workdir = tmp_path / "run"
-  args = [f"--workdir={workdir}", "--config.train.steps=100", *TINY]
-  assert run(*args).returncode == 0
+def test_eval_and_sample_modes_read_a_trained_run(trained, tmp_path):
+  workdir = copy_of_trained(trained, tmp_path)
+  args = [f"--workdir={workdir}", *TRAINED]
   files = sorted(os.listdir(workdir))
   result = run(*args, "--mode=eval")
   assert result.returncode == 0, result.stderr
   final = json.load(open(workdir / "results.json"))
-  assert result.stdout.startswith("# veegan on ring, step 100\n")
+  assert result.stdout.startswith("# veegan on ring, step 300\n")
   assert f"| eval/modes | {final['eval/modes']:g} |" in result.stdout
-  assert json.load(open(workdir / "evaluations" / "100" / "results.json"))["eval/modes"] == final["eval/modes"]
+  assert json.load(open(workdir / "evaluations" / "300" / "results.json"))["eval/modes"] == final["eval/modes"]
   result = run(*args, "--mode=sample", "--num_samples=16", "--sample_seed=2")
   assert result.returncode == 0, result.stderr
-  path = str(workdir / "samples" / "sample_00000100_seed2.npz")
+  path = str(workdir / "samples" / "sample_00000300_seed2.npz")
   assert result.stdout == path + "\n" and np.load(path)["x"].shape == (16, 2)
   assert sorted(os.listdir(workdir)) == sorted(files + ["evaluations"])
   # (A --step with no checkpoint: one line, tests/test_evaluate.py.)
 
 
-def test_a_damaged_checkpoint_is_one_line_and_eval_says_which_step_it_reads(tmp_path):
-  workdir = tmp_path / "run"
-  args = [f"--workdir={workdir}", "--config.train.steps=200", *TINY]
-  assert run(*args).returncode == 0
-  for root, _, names in os.walk(workdir / "checkpoints" / "200"):  # Truncate its array data.
+def test_a_damaged_checkpoint_is_one_line_and_eval_says_which_step_it_reads(trained, tmp_path):
+  workdir = copy_of_trained(trained, tmp_path)
+  args = [f"--workdir={workdir}", *TRAINED]
+  for root, _, names in os.walk(workdir / "checkpoints" / "300"):  # Truncate its array data.
     for name in names:
       if os.path.basename(root) == "d":
         os.truncate(os.path.join(root, name), os.path.getsize(os.path.join(root, name)) // 2)
@@ -232,21 +262,21 @@ def test_a_damaged_checkpoint_is_one_line_and_eval_says_which_step_it_reads(tmp_
   # orbax's abandoned reads printed ~45 "Event loop is closed" tracebacks here.
   assert "Traceback" not in result.stderr and "Event loop" not in result.stderr, result.stderr
   assert len(lines) == 3, result.stderr  # Unusable checkpoint, which step and why, the metrics.
-  assert "checkpoint step 200 is unusable (" in lines[0] and "left in place; trying step 100" in lines[0]
+  assert "checkpoint step 300 is unusable (" in lines[0] and "left in place; trying step 200" in lines[0]
   assert lines[1].endswith(
-      f"evaluating step 100 of {workdir} (into {workdir}/evaluations/100): the newest usable "
-      "checkpoint, step 200's being damaged (the warning above says how)"), result.stderr
-  assert result.stdout.startswith("# veegan on ring, step 100\n")
+      f"evaluating step 200 of {workdir} (into {workdir}/evaluations/200): the newest usable "
+      "checkpoint, step 300's being damaged (the warning above says how)"), result.stderr
+  assert result.stdout.startswith("# veegan on ring, step 200\n")
 
   # As if killed before its final evaluation: training sets the damaged checkpoint aside,
-  # resumes from step 100 and finishes again.
+  # resumes from step 200 and finishes again.
   os.remove(workdir / "results.json")
   result = run(*args)
   assert result.returncode == 0, result.stderr
   assert "Traceback" not in result.stderr and "Event loop" not in result.stderr, result.stderr
   unusable = [line for line in result.stderr.splitlines() if "unusable" in line]
-  assert len(unusable) == 1 and "checkpoint step 200 is unusable" in unusable[0], result.stderr
-  assert "resuming from step 100" in result.stderr and "finished at step 200" in result.stderr
+  assert len(unusable) == 1 and "checkpoint step 300 is unusable" in unusable[0], result.stderr
+  assert "resuming from step 200" in result.stderr and "finished at step 300" in result.stderr
 
 
 def test_a_stacked_run_without_a_classifier_says_mode_counting_is_off(tmp_path):
