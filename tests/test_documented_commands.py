@@ -13,7 +13,7 @@ that links the repository's files, so a command reads what an earlier one wrote 
 `runs/veegan_ring`, docs/evaluation.md's digit classifier) as it does for a reader; absolute
 paths (/tmp/..., /mnt/...) are moved under it; commands that are identical once shrunk run once;
 all of them run in one process per set of environment variables (tests/run_commands.py), on one
-CPU device, sharing imports and compilations.
+CPU device, sharing imports and compilations, at XLA's optimisation level 0 (`compiling_fast`).
 """
 
 import json
@@ -31,7 +31,7 @@ import pytest
 from absl import flags
 from ml_collections import config_flags
 
-from tests.run_commands import run_in_one_process
+from tests.run_commands import compiling_fast, run_in_one_process
 from tests.test_docs import DOCS, ROOT, sh_commands, split_commands
 
 LAUNCHING_DIRECTORIES = ("launch", "benchmarks")
@@ -341,8 +341,8 @@ def documented_runs(tmp_path_factory) -> dict[tuple, dict]:
       commands.append(run)
   outcomes = {}
   for env, commands in groups.items():
-    completed = run_in_one_process(commands, str(work), timeout=3600, env={
-        **os.environ, "JAX_NUM_CPU_DEVICES": "1", **dict(env)})
+    completed = run_in_one_process(commands, str(work), timeout=3600, env=compiling_fast({
+        **os.environ, "JAX_NUM_CPU_DEVICES": "1", **dict(env)}))
     for command, result in zip(commands, completed):
       outcomes[env, tuple(command)] = {"status": result.returncode,
                                        "traceback": result.stderr[-5000:]}

@@ -79,14 +79,14 @@ def test_each_phase_changes_only_its_own_networks(config_name, request):
 
 def test_resumed_run_ends_with_the_uninterrupted_parameters(tiny_veegan, tmp_path):
   config = tiny_veegan
-  config.train.update(steps=2000, steps_per_call=100, log_every=500)
-  config.eval.every = 1000
-  config.checkpoint.every = 500
+  config.train.update(steps=600, steps_per_call=100, log_every=200)
+  config.eval.every = 300
+  config.checkpoint.every = 200
   train.train_and_evaluate(config, str(tmp_path / "uninterrupted"))
-  # The run as if killed after its step-1000 checkpoint (a shorter train.steps would be another
+  # The run as if killed after its step-200 checkpoint (a shorter train.steps would be another
   # run: the learning-rate schedules span train.steps).
   shutil.copytree(tmp_path / "uninterrupted", tmp_path / "resumed")
-  for name in ("1500", "2000"):
+  for name in ("400", "600"):
     shutil.rmtree(tmp_path / "resumed" / "checkpoints" / name)
   os.remove(tmp_path / "resumed" / "results.json")
   train.train_and_evaluate(config, str(tmp_path / "resumed"))
@@ -94,7 +94,7 @@ def test_resumed_run_ends_with_the_uninterrupted_parameters(tiny_veegan, tmp_pat
   *_, make_state = build(config)
   finals = [Checkpointer(str(tmp_path / run / "checkpoints"), 3).restore(make_state())
             for run in ("uninterrupted", "resumed")]
-  assert int(finals[0].step) == int(finals[1].step) == 2000
+  assert int(finals[0].step) == int(finals[1].step) == 600
   assert_trees_close(finals[0].params, finals[1].params, rtol=0, atol=0)
   assert_trees_close(finals[0].opt_state, finals[1].opt_state, rtol=0, atol=0)
 

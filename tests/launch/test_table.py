@@ -14,7 +14,7 @@ from aegan import plots
 from aegan.data import make_dataset
 from aegan.evaluation.mixtures import mode_metrics
 from configs import tables
-from tests.run_commands import run_in_one_process
+from tests.run_commands import compiling_fast, run_in_one_process
 from tests.test_documented_commands import image_table_fields
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -108,7 +108,7 @@ def test_cells_in_parallel_processes_give_the_same_table(tmp_path):
 # classifier trained for 50 iterations (its accuracy is what it is; the table reports it).
 def run_image_table(table: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
   return subprocess.run([sys.executable, TABLE, f"--table={table}", *args], cwd=REPO,
-                        env=dict(os.environ, JAX_NUM_CPU_DEVICES="1", **(env or {})),
+                        env=compiling_fast(dict(os.environ, JAX_NUM_CPU_DEVICES="1", **(env or {}))),
                         capture_output=True, text=True, timeout=600, check=False)
 
 
