@@ -212,12 +212,13 @@ def test_generator_gradient_matches_forward_mode_and_finite_differences(tiny_unr
   config.model.compute_dtype = "float64"
   method, params, batch = setup(config)
   params, batch = float64((params, batch))
-  loss_fn = lambda g: generator_loss_and_grad(method, {**params, "generator": g}, batch, config)[0]
-  _, grad = generator_loss_and_grad(method, params, batch, config)
+  # Jitted, each a program (eagerly, op by op, the unroll took ~30 s more to dispatch).
+  loss_fn = jax.jit(lambda g: generator_loss_and_grad(method, {**params, "generator": g}, batch, config)[0])
+  _, grad = jax.jit(lambda p: generator_loss_and_grad(method, p, batch, config))(params)
   rng = np.random.default_rng(0)
   direction = jax.tree.map(lambda a: jnp.asarray(rng.normal(size=a.shape), a.dtype), params["generator"])
   reverse = sum(jnp.sum(g * d) for g, d in zip(jax.tree.leaves(grad), jax.tree.leaves(direction)))
-  _, forward = jax.jvp(loss_fn, (params["generator"],), (direction,))
+  _, forward = jax.jit(lambda g, d: jax.jvp(loss_fn, (g,), (d,)))(params["generator"], direction)
   magnitude = sum(jnp.sum(jnp.abs(g * d)) for g, d in zip(jax.tree.leaves(grad), jax.tree.leaves(direction)))
   assert_equal_to_float32_resolution(forward, reverse, magnitude)
   step = 1e-3
