@@ -9,7 +9,8 @@ os.environ.setdefault("JAX_NUM_CPU_DEVICES", "4")
 # launch scripts it starts (they inherit the environment): the tests' tiny programs spend
 # more time compiling than running, and level 1 compiles them ~1.6x faster (a VEEGAN ring
 # step: 1.95 s instead of 3.07 s, 2-core AMD EPYC, idle) while running as fast (the Unrolled
-# GAN learning test: 42 s against 40 s; level 0 compiled 2.2x faster but ran it 2x slower).
+# GAN learning test: 42 s against 40 s; level 0 compiled 2.2x faster but ran it 2x slower:
+# it is for processes running a few iterations, tests/run_commands.py `compiling_fast`).
 # The programs are the same; LLVM reassociates no float arithmetic at either level.
 os.environ["XLA_FLAGS"] = " ".join(
     flag for flag in (os.environ.get("XLA_FLAGS", ""), "--xla_backend_optimization_level=1")
