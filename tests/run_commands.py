@@ -96,17 +96,6 @@ def run(argv: list[str], cwd: str) -> dict[str, object]:
           "traceback": stderr.getvalue()[-5000:] if status else ""}
 
 
-def compiling_fast(env: dict[str, str]) -> dict[str, str]:
-  """`env` with XLA:CPU's LLVM backend at optimisation level 0 (XLA_FLAGS is read once per
-  process): for processes that run programs a few iterations and spend their time compiling.
-  The documented commands' heaviest six (three tables, three tiny image runs) took 418 s at
-  level 0 against 500 s at level 1 (2-core AMD EPYC, one other job running); the conv tables
-  compile ~30% faster, the mixture table (100 iterations a cell) ran 8% slower."""
-  kept = [flag for flag in env.get("XLA_FLAGS", "").split()
-          if not flag.startswith("--xla_backend_optimization_level=")]
-  return {**env, "XLA_FLAGS": " ".join(kept + ["--xla_backend_optimization_level=0"])}
-
-
 def run_in_one_process(commands: list[list[str]], cwd: str, env: dict[str, str] | None = None,
                        timeout: float = 1800) -> list[subprocess.CompletedProcess]:
   """`subprocess.run([sys.executable, *argv], cwd=cwd, env=env)` for each argv of `commands`,

@@ -19,7 +19,7 @@ from tensorboardX.proto import event_pb2
 from aegan.data import make_dataset
 from aegan.evaluation.mixtures import mode_metrics
 from tests.datasets import prepare
-from tests.run_commands import compiling_fast, run_in_one_process
+from tests.run_commands import run_in_one_process
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAIN = os.path.join(REPO, "launch", "main.py")
@@ -30,12 +30,10 @@ TINY = ["--config.model.latent_dim=4", "--config.model.generator.hidden=(16,)",
         "--config.checkpoint.every=100"]
 
 
-def run(*args, cwd=REPO, few_iterations=False):
-  """launch/main.py with `args` on 4 CPU devices; `few_iterations`: compiled fast
-  (tests/run_commands.py `compiling_fast`), for a run of a few iterations of conv nets."""
-  env = dict(os.environ, JAX_NUM_CPU_DEVICES="4")
-  env = compiling_fast(env) if few_iterations else env
-  return subprocess.run([sys.executable, MAIN, *args], cwd=cwd, env=env, capture_output=True,
+def run(*args, cwd=REPO):
+  """launch/main.py with `args` on 4 CPU devices."""
+  return subprocess.run([sys.executable, MAIN, *args], cwd=cwd,
+                        env=dict(os.environ, JAX_NUM_CPU_DEVICES="4"), capture_output=True,
                         text=True, timeout=300, check=False)
 
 
@@ -191,7 +189,7 @@ def test_veegan_cifar_trains_on_a_locally_built_cifar10(tmp_path):
                "--config.model.discriminator.head_hidden=(8,)", "--config.train.batch_size=8",
                "--config.train.steps=4", "--config.train.steps_per_call=2", "--config.train.log_every=2",
                "--config.eval.every=2", "--config.eval.num_samples=40", "--config.eval.batch_size=8",
-               "--config.checkpoint.every=2", few_iterations=True)
+               "--config.checkpoint.every=2")
   assert result.returncode == 0, result.stderr
   results = json.load(open(workdir / "results.json"))
   assert results["step"] == 4 and 0 < results["eval/recon_mse"] < 4 and 0 < results["eval/recon_l1"] < 2
