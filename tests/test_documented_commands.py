@@ -407,9 +407,8 @@ def test_the_documented_sweep_tries_six_settings_and_keeps_the_best_ranked(docum
   a row per discriminator rate and schedule, each cell trained with that setting, and the kept
   row the one `kept_setting` ranks first from the cells' own results and held modes."""
   from benchmarks import baseline_sweep  # pylint: disable=import-outside-toplevel
-  (command,) = [run for _, _, argv, _ in COMMANDS if argv[1] == "benchmarks/baseline_sweep.py"
-                for run in [planned(argv)]]
-  assert documented_runs[(), tuple(command)]["status"] == 0
+  (argv,) = [argv for _, _, argv, _ in COMMANDS if argv[1] == "benchmarks/baseline_sweep.py"]
+  assert documented_runs[(), tuple(planned(argv))]["status"] == 0
   sweep = documented_work / "runs" / "baseline_sweep"
   rows = [[cell.strip() for cell in line.strip("|").split("|")]
           for line in (sweep / "sweep.md").read_text().splitlines() if line.startswith("| gan")]

@@ -36,8 +36,8 @@ def rows_without_wall_time(table: str) -> list[list[str]]:
 def test_a_small_table_has_each_cell_with_the_papers_number(tmp_path):
   """Two cells of two seeds: each cell is the mean ± sample std of its seeds' own counts, beside
   the paper's number; --jobs=2 (the cells at once, in spawned processes) gives the same numbers
-  as one after the other in the table's own process (same seeds, same programs); run again, a
-  cell is read back."""
+  as one after the other in the table's own process (same seeds, same programs); run again, the
+  cells are read back."""
   args = ["--methods=gan,veegan", "--datasets=ring", "--seeds=2", "--steps=100"]
   result = run_table(*args, f"--workdir={tmp_path}")
   parallel = run_table(*args, "--jobs=2", f"--workdir={tmp_path / 'parallel'}")
