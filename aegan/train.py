@@ -53,7 +53,7 @@ from aegan.writers import MetricWriter, finite_or_none, replace_atomically, writ
 
 def draws_per_iteration(method: Method) -> int:
   """How many batches of real data one iteration draws: phases share the draws of a repeat."""
-  return max(phase.repeat for phase in method.phases)
+  return max(1 if phase.same_draws else phase.repeat for phase in method.phases)
 
 
 def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransformation],
@@ -90,11 +90,12 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
     batches = {}  # repeat index -> batch: phases share the draws of the same repeat.
     for phase_index, phase in enumerate(method.phases):
       for repeat in range(phase.repeat):
-        if repeat not in batches:
-          x = to_float(data["images"][repeat]) if streamed else None
-          batches[repeat] = sample_batch(method, dataset, data, jax.random.fold_in(step_key, repeat),
-                                         example_indices, x)
-        batch = batches[repeat]
+        draw = 0 if phase.same_draws else repeat
+        if draw not in batches:
+          x = to_float(data["images"][draw]) if streamed else None
+          batches[draw] = sample_batch(method, dataset, data, jax.random.fold_in(step_key, draw),
+                                       example_indices, x)
+        batch = batches[draw]
 
         def phase_loss(trainable, phase=phase, batch=batch):
           seen_params, seen_stats, seen_opt_state = (

@@ -32,7 +32,7 @@ from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
 from aegan import train, writers  # pylint: disable=wrong-import-position
 from aegan.data import make_dataset  # pylint: disable=wrong-import-position
-from aegan.evaluation.evaluator import mean_std_text  # pylint: disable=wrong-import-position
+from aegan.evaluation.evaluator import mean_std_text, summarise_seeds  # pylint: disable=wrong-import-position
 from aegan.evaluation.mixtures import high_quality_counts  # pylint: disable=wrong-import-position
 from benchmarks.mixture_cells import cell_config, check_configs, seeds_covering  # pylint: disable=wrong-import-position
 
@@ -105,12 +105,11 @@ def main(argv: list[str]) -> None:
         config = configs[method, rate, schedule]
         workdir = os.path.join(_WORKDIR.value, f"{method}_d{rate:g}_{schedule}")
         results = dict(train.train_and_evaluate(config, workdir))
-        held = cell_held_modes(workdir)
-        results["held_modes"] = float(np.mean(held))
-        if len(held) > 1:  # One seed has no spread: its row shows the value alone.
-          results["held_modes_std"] = float(np.std(held, ddof=1))
+        held = [{"held_modes": float(modes)} for modes in cell_held_modes(workdir)]
+        # One seed has no spread: its row shows the value alone.
+        results.update(summarise_seeds(held) if len(held) > 1 else held[0])
         outcomes[rate, schedule] = results
-        print(method, rate, schedule, results["eval/modes"], held, flush=True)
+        print(method, rate, schedule, results["eval/modes"], results["held_modes"], flush=True)
     kept = kept_setting(outcomes)
     for (rate, schedule), results in outcomes.items():
       rows.append(

@@ -25,9 +25,10 @@ def as_gan(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   del config.model["generator_noise_dim"]
   del config.model["reconstructor"]
   del config.optimizer["reconstructor"]
+  config.model.prior = "normal"
   config.loss = ml_collections.ConfigDict(dict(
       adversarial_form="non_saturating",
-      discriminator_updates=config.loss.discriminator_updates))
+      discriminator_updates=config.loss.discriminator_updates, generator_updates=1))
   config.optimizer.discriminator.learning_rate = 1e-3
   for optimizer in config.optimizer.values():
     optimizer.schedule = "constant"

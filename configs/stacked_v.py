@@ -20,8 +20,10 @@ copy in celeba_experiments/ops.py, `ops.py` below).
   512 channels (28 -> 14 -> 7 -> 4 -> 2: `final_size=2`), LeakyReLU 0.2 [`ops.py`:90-91], BN on
   every layer but the first; flatten; Dense -> 1;
 - BatchNorm momentum 0.9, ε 1e-5 [`ops.py`:29-43]; weights N(0, 0.02²);
-- z 100-D [V/config.py:25]; logistic discriminator and non-saturating generator losses
-  [V/model.py:128-138];
+- z 100-D [V/config.py:25], U(-1, 1)^100 [V/model.py:193] (`model.prior = "uniform"`);
+  logistic discriminator and non-saturating generator losses [V/model.py:128-138];
+- two generator updates per discriminator update, both on the discriminator's z ("to make
+  sure that d_loss does not go to zero", V/model.py:202-212; `loss.generator_updates = 2`);
 - Adam 2e-4, β1 0.5 (β2 TensorFlow's default, 0.999) for both networks [V/config.py:12-13;
   V/model.py:158-161]; batch 64 [V/config.py:15];
 - 50 epochs of 128,000 stacks [V/config.py:11, 24; V/model.py:185-189]: 100,000 iterations of
@@ -29,9 +31,6 @@ copy in celeba_experiments/ops.py, `ops.py` below).
 - evaluation: 26,000 samples [V/config.py:22], modes and KL as protocol M's
   (configs/stacked_m.py) [V/model.py:246-276].
 Where ours differs (what aegan's methods do not offer, or the data sets' own construction):
-- z ~ N(0, I); the reference's is U(-1, 1)^100 [V/model.py:193];
-- one generator update per discriminator update; the reference's generator takes two, on the
-  same z ("to make sure that d_loss does not go to zero", V/model.py:202-212);
 - stacks in [-1, 1], the range of the generator's tanh; the reference feeds real stacks in
   [0, 1] [V/model.py:386] against tanh samples and classifies the samples unscaled
   [V/model.py:250-254];
@@ -44,7 +43,11 @@ and VEEGAN numbers, whose setting VEEGAN does not publish]: as protocol M's
 discriminator's trunk (64-128-256-512); the joint discriminators' z path and join are one
 Dense + LeakyReLU layer each as wide as the trunk's last layer (512, also
 configs/veegan_cifar.py's); all networks take Adam 2e-4, β1 0.5; `unrolled_gan5` is VEEGAN's
-Unrolled GAN (5 steps [VEEGAN, Section 5]).
+Unrolled GAN (5 steps [VEEGAN, Section 5]). The uniform z and the second generator update are
+the DCGAN and PacGAN rows' (the reference code's); VEEGAN, ALI and Unrolled GAN keep their own
+methods' N(0, I) and one generator update per discriminator update (VEEGAN's reconstructor
+maps data to Gaussian noise; Unrolled GAN's generator update is simultaneous with the
+discriminator's).
 """
 
 import ml_collections
@@ -77,6 +80,9 @@ def with_protocol(config: ml_collections.ConfigDict) -> ml_collections.ConfigDic
     del model[name]  # Replaced whole (a section's fields differ between network kinds).
     model[name] = networks[name]
     config.optimizer[name] = common.adam(2e-4)
+  if config.method in ("gan", "pacgan"):  # The reference's DCGAN [V/model.py:193, 202-212].
+    model.prior = "uniform"
+    config.loss.generator_updates = 2
   for section, fields in common.image_schedule(ITERATIONS, batch_size=BATCH_SIZE,
                                                eval_every=10_000,
                                                checkpoint_every=10_000).items():

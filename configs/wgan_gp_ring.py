@@ -34,6 +34,7 @@ from configs import common, gan_ring
 def as_wgan_gp(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
   """A GAN config turned into WGAN-GP with the same networks, batch and budget."""
   config.method = "wgan_gp"
+  del config.model["prior"]  # GAN's option; WGAN-GP draws N(0, I).
   config.loss = ml_collections.ConfigDict(dict(gradient_penalty=10.0, critic_updates=5))
   for network in ("generator", "discriminator"):
     config.optimizer[network] = common.adam(1e-4, b1=0.0, b2=0.9, schedule="cosine")

@@ -47,6 +47,10 @@ def test_protocol_v_config_has_the_protocols_settings(row):
   assert (config.model.discriminator.kernel, config.model.discriminator.final_size) == (5, 2)
   for optimizer in config.optimizer.values():
     assert (optimizer.learning_rate, optimizer.b1, optimizer.b2) == (2e-4, 0.5, 0.999)
+  # The reference's DCGAN (and PacGAN's, built on it): z ~ U(-1, 1)^100, two generator updates.
+  reference_dcgan = row == "dcgan" or row.startswith("pacgan")
+  assert config.model.get("prior", "normal") == ("uniform" if reference_dcgan else "normal")
+  assert config.loss.get("generator_updates", 1) == (2 if reference_dcgan else 1)
 
 
 @pytest.mark.parametrize("module, argument, message", [

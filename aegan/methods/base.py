@@ -72,6 +72,9 @@ class Phase:
   BatchNorm statistics, optimizer states), not as the earlier phases of this iteration left
   them; with the phases before it, a simultaneous update (Unrolled GAN: Metz et al. 2017,
   Section 2.2, updates θ_G and θ_D from the same θ_D).
+  `same_draws`: every repeat sees the draws of repeat 0 (the iteration's first real batch and
+  noise) instead of its own; the generator's second update on the same z in the DCGAN code of
+  VEEGAN's Stacked-MNIST setting (aegan/methods/gan.py).
   """
 
   name: str
@@ -79,6 +82,7 @@ class Phase:
   loss: Loss
   repeat: int = 1
   from_iteration_start: bool = False
+  same_draws: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,10 +6,14 @@ Phases per iteration:
   1. discriminator, `config.loss.discriminator_updates` times (k, default 1; Goodfellow et al.
      2014, Algorithm 1), each on its own draws of (x, z):
                      -E[log σ(D(x))] - E[log(1 - σ(D(G(z))))]
-  2. generator, on the first discriminator update's draws (the train step shares the draws of
-     a repeat index between phases):      the adversarial term on D(G(z)), non-saturating -E[log σ(D(G(z)))] by
+  2. generator, `config.loss.generator_updates` times (default 1), every time on the first
+     discriminator update's draws (the same z: VEEGAN's Stacked-MNIST DCGAN updates its
+     generator twice per discriminator update "to make sure that d_loss does not go to zero",
+     PacGAN's VEEGAN_experiment/model.py:202-212):
+                     the adversarial term on D(G(z)), non-saturating -E[log σ(D(G(z)))] by
                      default (`config.loss.adversarial_form`).
-z ~ N(0, I) of size `config.model.latent_dim`.
+z of size `config.model.latent_dim`, from `config.model.prior`: "normal", N(0, I) (default), or
+"uniform", U(-1, 1)^d (carpedm20's DCGAN, the reference code of VEEGAN's Stacked-MNIST setting).
 """
 
 import jax
@@ -18,6 +22,10 @@ import ml_collections
 
 from aegan import config_checks, losses, models
 from aegan.methods.base import Batch, Method, Networks, Phase
+
+# config.model.prior -> (key, shape) -> z.
+PRIORS = {"normal": jax.random.normal,
+          "uniform": lambda key, shape: jax.random.uniform(key, shape, minval=-1.0, maxval=1.0)}
 
 
 def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> Method:
@@ -38,7 +46,7 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
     return loss, {"generator_loss": loss}
 
   def sample_noise(key: jax.Array) -> dict[str, jax.Array]:
-    return {"z": jax.random.normal(key, (model.latent_dim,))}
+    return {"z": PRIORS[model.get("prior", "normal")](key, (model.latent_dim,))}
 
   return Method(
       networks={
@@ -52,7 +60,8 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
       phases=(
           Phase("discriminator", ("discriminator",), discriminator_loss,
                 repeat=config.loss.get("discriminator_updates", 1)),
-          Phase("generator", ("generator",), generator_loss),
+          Phase("generator", ("generator",), generator_loss,
+                repeat=config.loss.get("generator_updates", 1), same_draws=True),
       ),
       sample_noise=sample_noise,
       generate=generate,
@@ -61,10 +70,20 @@ def make(config: ml_collections.ConfigDict, example_shape: tuple[int, ...]) -> M
 
 def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
   """Raises config_checks.ConfigError unless GAN can train `config`: a known adversarial form
-  and a positive number of discriminator updates."""
+  and prior, and positive numbers of discriminator and generator updates."""
   del num_devices  # Its examples stand alone: any split over devices is the same batch.
   config_checks.adversarial_form(config)
   config_checks.discriminator_updates(config)
+  if "generator_updates" in config.loss:
+    config_checks.positive_int(config, "loss.generator_updates")
+  check_prior(config)
+
+
+def check_prior(config: ml_collections.ConfigDict) -> None:
+  """Raises config_checks.ConfigError unless `config.model.prior` (if set) is one of PRIORS."""
+  prior = config.model.get("prior", "normal")
+  config_checks.require(prior in PRIORS,
+                        f"unknown config.model.prior {prior!r}; choose one of {list(PRIORS)}")
 
 
 def recipe(config: ml_collections.ConfigDict) -> str:

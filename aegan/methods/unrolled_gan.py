@@ -144,6 +144,10 @@ def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
   config_checks.require(updates == 1, "config.loss.discriminator_updates must be 1 for Unrolled "
                         f"GAN (one discriminator update per generator update, the first step of "
                         f"the unroll), got {updates}")
+  config_checks.require(config.loss.get("generator_updates", 1) == 1,
+                        "config.loss.generator_updates must be 1 for Unrolled GAN (its generator "
+                        "update is simultaneous with the discriminator's, from the iteration's start)")
+  gan.check_prior(config)
 
 
 def recipe(config: ml_collections.ConfigDict) -> str:

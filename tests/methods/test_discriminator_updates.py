@@ -1,5 +1,6 @@
 """`config.loss.discriminator_updates`: k discriminator updates per generator update, each on
-its own draws, for VEEGAN, GAN and ALI/BiGAN (the n_critic of WGAN-GP)."""
+its own draws, for VEEGAN, GAN and ALI/BiGAN (the n_critic of WGAN-GP); and GAN's
+`config.loss.generator_updates`, the generator updated n times on the first update's draws."""
 
 import jax
 import jax.numpy as jnp
@@ -24,13 +25,14 @@ def sgd(config, updates: int):
   return config
 
 
-def by_hand(method, dataset, optimizers, state, batch_size):
-  """One iteration unrolled: k discriminator SGD steps, step r on the draws of
-  fold_in(fold_in(key, step 0), r), then the generator phase on repeat 0's draws."""
+def by_hand(method, dataset, optimizers, state, batch_size, updates=UPDATES, generator_updates=1):
+  """One iteration unrolled: `updates` discriminator SGD steps, step r on the draws of
+  fold_in(fold_in(key, step 0), r), then `generator_updates` generator steps, each on repeat 0's
+  draws."""
   key, params, opt_state = jax.device_get((state.key, state.params, state.opt_state))
   step_key = jax.random.fold_in(key, 0)
   batches = [sample_batch(method, dataset, {}, jax.random.fold_in(step_key, r), jnp.arange(batch_size))
-             for r in range(UPDATES)]
+             for r in range(updates)]
   discriminator, generator = method.phases
   for batch in batches:
     grads = jax.grad(lambda p, batch=batch: discriminator.loss(
@@ -38,10 +40,11 @@ def by_hand(method, dataset, optimizers, state, batch_size):
     updates, opt_state["discriminator"] = optimizers["discriminator"].update(
         grads["discriminator"], opt_state["discriminator"], params["discriminator"])
     params["discriminator"] = optax.apply_updates(params["discriminator"], updates)
-  grads = jax.grad(lambda p: generator.loss(Networks(method.networks, p, {}, True), batches[0])[0])(params)
-  for name in generator.updates:
-    updates, opt_state[name] = optimizers[name].update(grads[name], opt_state[name], params[name])
-    params[name] = optax.apply_updates(params[name], updates)
+  for _ in range(generator_updates):
+    grads = jax.grad(lambda p: generator.loss(Networks(method.networks, p, {}, True), batches[0])[0])(params)
+    for name in generator.updates:
+      moves, opt_state[name] = optimizers[name].update(grads[name], opt_state[name], params[name])
+      params[name] = optax.apply_updates(params[name], moves)
   return params
 
 
@@ -63,6 +66,39 @@ def test_k_discriminator_updates_match_the_hand_unrolled_iteration(config_name, 
   move = lambda params: jax.tree.map(np.subtract, params, initial.params)
   assert_equal_to_float32_resolution(move(jax.device_get(state.params)), move(expected))
 
+
+def test_gans_generator_updates_repeat_its_step_on_the_first_draws(tiny_gan, float64):
+  """GAN with 2 discriminator and 2 generator updates (VEEGAN's Stacked-MNIST DCGAN takes two
+  generator steps on one z) on 4 devices: one iteration of the step equals the two
+  discriminator SGD steps on their own draws, then two generator steps on the first update's
+  draws; each parameter's move equal to float32's resolution, in float64 as above. The
+  iteration draws 2 batches, not 3 or 4: the generator's repeats add none."""
+  config = sgd(tiny_gan, 2)
+  config.loss.generator_updates = 2
+  config.model.compute_dtype = "float64"
+  mesh = data_mesh()
+  method, dataset, optimizers = train.build(config)
+  assert [(phase.repeat, phase.same_draws) for phase in method.phases] == [(2, False), (2, True)]
+  assert train.draws_per_iteration(method) == 2
+  initial = float64(jax.device_get(train.init_state(method, optimizers, config.seed)))
+  update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size, 1)
+  state, _ = update(replicate(initial, mesh), {})
+  expected = by_hand(method, dataset, optimizers, initial, config.train.batch_size, 2, 2)
+  once = by_hand(method, dataset, optimizers, initial, config.train.batch_size, 2, 1)
+  move = lambda params: jax.tree.map(np.subtract, params, initial.params)
+  assert_equal_to_float32_resolution(move(jax.device_get(state.params)), move(expected))
+  # The second generator step moved the generator: the test tells 2 updates from 1.
+  gap = jax.tree.map(lambda a, b: np.max(np.abs(a - b)), expected["generator"], once["generator"])
+  assert max(jax.tree.leaves(gap)) > 1e-4
+
+
+def test_generator_updates_must_be_positive_and_one_for_unrolled_gan(tiny_gan, tiny_unrolled_gan):
+  tiny_gan.loss.generator_updates = 0
+  with pytest.raises(configuration.ConfigError, match="config.loss.generator_updates must be a positive integer, got 0"):
+    configuration.validate(tiny_gan, 1)
+  tiny_unrolled_gan.loss.generator_updates = 2
+  with pytest.raises(configuration.ConfigError, match="generator_updates must be 1 for Unrolled GAN"):
+    configuration.validate(tiny_unrolled_gan, 1)
 
 
 def test_discriminator_updates_must_be_positive(tiny_gan):

@@ -3,6 +3,9 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
+
+from aegan import configuration
 
 from aegan.methods import Networks, init_variables, make_method
 from tests.precision import assert_equal_to_float32_resolution
@@ -28,3 +31,23 @@ def test_gan_losses(tiny_gan, float64):
   g_loss, _ = method.phases[1].loss(nets, batch)
   assert_equal_to_float32_resolution(g_loss, jnp.mean(jax.nn.softplus(-d(x_gen))))
   assert [p.updates for p in method.phases] == [("discriminator",), ("generator",)]
+
+
+def test_the_prior_is_normal_by_default_and_uniform_on_the_cube_when_asked(tiny_gan, tiny_pacgan):
+  """z from `config.model.prior`: jax.random.normal's draws by default, U(-1, 1)^d's for
+  "uniform" (bitwise, from the same key), for GAN and PacGAN; an unknown prior is one line."""
+  key = jax.random.PRNGKey(3)
+  d = tiny_gan.model.latent_dim
+  np.testing.assert_array_equal(make_method(tiny_gan, (2,)).sample_noise(key)["z"],
+                                jax.random.normal(key, (d,)))
+  for config in (tiny_gan, tiny_pacgan):
+    config.model.prior = "uniform"
+    z = make_method(config, (2,)).sample_noise(key)["z"]
+    np.testing.assert_array_equal(z, jax.random.uniform(key, (d,), minval=-1.0, maxval=1.0))
+  draws = jax.vmap(make_method(tiny_gan, (2,)).sample_noise)(jax.random.split(key, 4000))["z"]
+  assert float(jnp.min(draws)) >= -1 and float(jnp.max(draws)) <= 1
+  # Var U(-1, 1) = 1/3; the mean of the 16,000 squares (d = 4) has std √(1/5 − 1/9)/√16000 = 0.0024.
+  assert abs(float(jnp.var(draws)) - 1 / 3) < 0.01
+  tiny_gan.model.prior = "cauchy"
+  with pytest.raises(configuration.ConfigError, match="unknown config.model.prior 'cauchy'"):
+    configuration.validate(tiny_gan, 1)
