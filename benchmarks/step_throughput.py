@@ -46,6 +46,7 @@ _SYNTHETIC = flags.DEFINE_bool("synthetic", False, "Random images of the config'
 
 # Image sizes of the sets `--synthetic` stands in for (aegan/data/images.py).
 IMAGE_SHAPES = {"cifar10": (32, 32, 3), "mnist": (28, 28, 1), "stacked_mnist": (28, 28, 3),
+                "stacked_mnist5k": (28, 28, 3), "color_mnist5k": (28, 28, 3),
                 "color_mnist": (28, 28, 3), "celeb_a": (64, 64, 3)}
 PEAK_SIZE = 1024
 

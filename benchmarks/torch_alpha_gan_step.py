@@ -1,17 +1,19 @@
 """Iterations/s of one α-GAN training iteration in PyTorch on this CPU, for comparison with
-the JAX train step of configs/alpha_gan_cifar.py (benchmarks/step_throughput.py).
+the JAX train step of configs/alpha_gan_cifar.py (benchmarks/step_throughput.py; both at once:
+benchmarks/torch_compare.py).
 
 Same networks as the JAX config (aegan/models/conv.py, aegan/models/mlp.py, width 64, latent
 128, CIFAR 32x32x3), same phases and losses (aegan/methods/alpha_gan.py), batch 64, one Adam
 (lr 2e-4, betas (0.5, 0.999)) per network. Data are synthetic (x ~ U[-1, 1], z ~ N(0, I)):
 this measures compute only. BatchNorm is in training mode throughout (batch statistics, as
 the JAX train step). Each phase computes gradients only with respect to the networks it
-updates (the JAX step differentiates only those), the others' parameters being frozen.
+updates (the JAX step differentiates only those), written as benchmarks/torch_step.py says
+(fused Adam, `torch.autograd.grad` per phase, no host synchronisation; `--compile`).
 
-PyTorch is not a dependency of this repository; run it from a separate environment:
-  python3 -m venv /tmp/torchvenv && /tmp/torchvenv/bin/pip install torch numpy
-  /tmp/torchvenv/bin/python benchmarks/torch_alpha_gan_step.py --iterations=20 --threads=2
-  /tmp/torchvenv/bin/python benchmarks/torch_alpha_gan_step.py --iterations=20 --threads=2 --bf16
+  python benchmarks/torch_alpha_gan_step.py --iterations=20 --threads=2
+  python benchmarks/torch_alpha_gan_step.py --iterations=20 --threads=2 --bf16
+
+PyTorch is not a dependency of this repository; install the CPU build next to it.
 """
 
 import argparse
@@ -21,23 +23,12 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from torch_veegan_step import time_iterations  # pylint: disable=import-error
+from torch_dcgan_step import init_dcgan as _init_dcgan  # pylint: disable=import-error
+from torch_step import Optimizers, add_arguments, compiled, time_iterations  # pylint: disable=import-error
 
 LATENT = 128
 WIDTH = 64
 IMAGE = (3, 32, 32)  # NCHW here; the JAX models are NHWC (same shapes and parameter counts).
-
-
-def _init_dcgan(module: nn.Module) -> None:
-  """Conv and dense kernels N(0, 0.02²), biases zero, BN scale one (aegan/models/conv.py)."""
-  for m in module.modules():
-    if isinstance(m, (nn.Conv2d, nn.Linear)):
-      nn.init.normal_(m.weight, 0.0, 0.02)
-      if m.bias is not None:
-        nn.init.zeros_(m.bias)
-    elif isinstance(m, nn.BatchNorm2d):
-      nn.init.ones_(m.weight)
-      nn.init.zeros_(m.bias)
 
 
 def _bn(channels: int) -> nn.BatchNorm2d:
@@ -131,38 +122,35 @@ def count(module: nn.Module) -> tuple[int, int]:
 
 def main():
   parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-  parser.add_argument("--iterations", type=int, default=20, help="Iterations timed per repeat.")
-  parser.add_argument("--repeats", type=int, default=3, help="Timed repeats; the best is kept.")
-  parser.add_argument("--warmup", type=int, default=3, help="Untimed iterations first.")
-  parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads.")
   parser.add_argument("--batch", type=int, default=64)
   parser.add_argument("--generator_updates", type=int, default=2)
   parser.add_argument("--reconstruction_weight", type=float, default=0.01)
   parser.add_argument("--bf16", action="store_true",
                       help='Forward passes under torch.autocast("cpu", dtype=torch.bfloat16).')
-  parser.add_argument("--seed", type=int, default=0)
+  add_arguments(parser, iterations=20, warmup=3)
   args = parser.parse_args()
 
   torch.set_num_threads(args.threads)
   torch.manual_seed(args.seed)
   nets = {"encoder": Encoder(), "generator": Generator(), "discriminator": Discriminator(),
           "code_discriminator": CodeDiscriminator()}
-  for net in nets.values():
-    net.train()  # BatchNorm uses batch statistics, as in the JAX train step.
-  opts = {name: torch.optim.Adam(net.parameters(), lr=2e-4, betas=(0.5, 0.999))
-          for name, net in nets.items()}
+  print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{'compiled' if args.compile else f'eager, {args.adam} Adam'}, batch {args.batch}, "
+        f"{'bfloat16 autocast' if args.bf16 else 'float32'}")
+  total = 0
+  for name, net in nets.items():
+    params, stats = count(net)
+    total += params
+    print(f"  {name:18s} {params:10,d} parameters (+ {stats:,d} BN running statistics)")
+  print(f"  {'total':18s} {total:10,d} parameters")
+  adam = {"learning_rate": 2e-4, "b1": 0.5, "b2": 0.999}
+  optimizers = Optimizers(nets, {name: adam for name in nets}, 1, {}, args.adam, args.compile)
+  nets = compiled(nets, args.compile)
   E, G, D, C = (nets[k] for k in ("encoder", "generator", "discriminator", "code_discriminator"))
 
   def autocast():
     return (torch.autocast("cpu", dtype=torch.bfloat16) if args.bf16
             else contextlib.nullcontext())
-
-  def only(*trained: str) -> None:
-    """Gradients only for `trained` networks (the others' are frozen and cleared)."""
-    for name, net in nets.items():
-      net.requires_grad_(name in trained)
-      if name in trained:
-        opts[name].zero_grad(set_to_none=True)
 
   def batch():
     x = torch.rand((args.batch,) + IMAGE) * 2 - 1
@@ -175,23 +163,17 @@ def main():
   def iteration():
     # (1) Data discriminator: -log D(x) - log(1 - D(G(E(x)))) - log(1 - D(G(z))).
     x, z = batch()
-    only("discriminator")
-    with autocast():
-      with torch.no_grad():
-        x_rec, x_gen = G(E(x)), G(z)
-      loss_d = sp(-D(x)).mean() + sp(D(x_rec)).mean() + sp(D(x_gen)).mean()
-    loss_d.backward()
-    opts["discriminator"].step()
-    # (2) Code discriminator: -log C(z) - log(1 - C(E(x))).
-    only("code_discriminator")
     with autocast():
       with torch.no_grad():
         z_hat = E(x)
+        x_rec, x_gen = G(z_hat), G(z)
+      loss_d = sp(-D(x)).mean() + sp(D(x_rec)).mean() + sp(D(x_gen)).mean()
+    optimizers.update(loss_d, "discriminator")
+    # (2) Code discriminator: -log C(z) - log(1 - C(E(x))), on the codes of the same batch.
+    with autocast():
       loss_c = sp(-C(z)).mean() + sp(C(z_hat)).mean()
-    loss_c.backward()
-    opts["code_discriminator"].step()
+    optimizers.update(loss_c, "code_discriminator")
     # (3) Encoder and generator together, generator_updates times, each on fresh data.
-    only("encoder", "generator")
     for _ in range(args.generator_updates):
       x, z = batch()
       with autocast():
@@ -200,21 +182,8 @@ def main():
         reconstruction = (x - x_rec).abs().flatten(1).sum(1).mean()
         loss = (w * reconstruction + sp(-C(z_hat)).mean()
                 + sp(-D(G(z_hat.detach()))).mean() + sp(-D(G(z))).mean())
-      opts["encoder"].zero_grad(set_to_none=True)
-      opts["generator"].zero_grad(set_to_none=True)
-      loss.backward()
-      opts["encoder"].step()
-      opts["generator"].step()
-    return loss_d, loss_c, loss
-
-  print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, batch {args.batch}, "
-        f"{'bfloat16 autocast' if args.bf16 else 'float32'}")
-  total = 0
-  for name, net in nets.items():
-    params, stats = count(net)
-    total += params
-    print(f"  {name:18s} {params:10,d} parameters (+ {stats:,d} BN running statistics)")
-  print(f"  {'total':18s} {total:10,d} parameters")
+      optimizers.update(loss, "encoder", "generator")
+    return loss_d.detach(), loss_c.detach(), loss.detach()
 
   time_iterations(iteration, args.warmup, args.repeats, args.iterations, "D, C, E+G")
 

@@ -1,85 +1,118 @@
-"""The JAX train step next to the same iteration in PyTorch, on this CPU: it/s of each and
-their ratio, for veegan_ring, veegan_grid (batch 500, the VEEGAN authors'), dcgan_stacked_digits
-and alpha_gan_cifar (random images of CIFAR's size: compute only).
+"""The JAX train step next to the same iteration in PyTorch, on this CPU: it/s of each, best and
+median over rounds, and their ratios.
 
-Each framework runs in its own process (benchmarks/step_throughput.py;
-benchmarks/torch_veegan_step.py, torch_dcgan_step.py, torch_alpha_gan_step.py), JAX then
-PyTorch, `--rounds` times in turn so both see the same load; each keeps its best round. Both
-are confined to the first `--cores` cores (taskset), PyTorch with as many threads. On a machine
-other jobs load, `--cores=1`: PyTorch's OpenMP threads wait for each other at every operation
-and slow down by an order of magnitude when a core is taken (veegan_ring at load 18 on 2
-cores: 0.6 it/s with 2 threads, 20 it/s with 1).
+Variants, each in its own process per round (benchmarks/step_throughput.py for JAX;
+benchmarks/torch_veegan_step.py, torch_dcgan_step.py, torch_alpha_gan_step.py for PyTorch,
+written as benchmarks/torch_step.py says):
+  JAX fused     `train.steps_per_call` iterations per dispatch (lax.scan), the config's own;
+  JAX 1/call    one iteration per dispatch;
+  torch eager   fused Adam, gradients per phase by torch.autograd.grad;
+  torch compile the networks and the optimizers' steps through torch.compile.
+A round runs every variant once, in turn, so all see the same load; each process warms up
+(compiles) first, then times `iterations` iterations. The table gives each variant's best and
+median over `--rounds`, and JAX's over the best PyTorch variant's. Every process is confined to
+the first `--cores` cores (taskset), PyTorch with as many threads. On a machine other jobs
+load, PyTorch's OpenMP threads wait for each other at every operation and slow down by an order
+of magnitude when a core is taken: measure on an idle machine.
 
-  python benchmarks/torch_compare.py                       # all four, on every core
-  python benchmarks/torch_compare.py --configs=veegan_ring --rounds=3 --cores=1
+  python benchmarks/torch_compare.py                                # every config, 5 rounds
+  python benchmarks/torch_compare.py --configs=veegan_ring,stacked_m_quarter --rounds=7
 
-Needs PyTorch (CPU build) installed next to the repository's dependencies.
+Needs PyTorch (CPU build, with a C++ compiler for torch.compile) installed next to the
+repository's dependencies.
 """
 
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
-# name -> (JAX step_throughput arguments, PyTorch script and arguments, iterations per round).
+# name -> (config, the PyTorch twin, iterations per round, JAX's --synthetic (random images of
+# the config's size, as the twins draw)).
 BENCHMARKS = {
-    "veegan_ring": (["--config=configs/veegan_ring.py", "--fused=100"],
-                    ["torch_veegan_step.py", "--config=configs/veegan_ring.py"], 1000),
-    "veegan_grid": (["--config=configs/veegan_grid.py", "--fused=100"],
-                    ["torch_veegan_step.py", "--config=configs/veegan_grid.py"], 1000),
-    "dcgan_stacked_digits": (["--config=configs/dcgan_stacked_digits.py", "--fused=1"],
-                             ["torch_dcgan_step.py", "--config=configs/dcgan_stacked_digits.py"], 50),
-    "alpha_gan_cifar": (["--config=configs/alpha_gan_cifar.py", "--fused=1", "--synthetic"],
-                        ["torch_alpha_gan_step.py"], 10),
+    "veegan_ring": ("configs/veegan_ring.py", "torch_veegan_step.py", 1000, False),
+    "veegan_grid": ("configs/veegan_grid.py", "torch_veegan_step.py", 1000, False),
+    "dcgan_stacked_digits": ("configs/dcgan_stacked_digits.py", "torch_dcgan_step.py", 50, True),
+    "stacked_m_quarter": ("configs/stacked_m.py:dcgan,quarter", "torch_dcgan_step.py", 20, True),
+    "alpha_gan_cifar": ("configs/alpha_gan_cifar.py", "torch_alpha_gan_step.py", 10, True),
 }
+VARIANTS = ("JAX fused", "JAX 1/call", "torch eager", "torch compile")
 
 
-def run(command: list[str], pattern: str, cores: int) -> float:
+def run(command: list[str], cores: int) -> str:
   command = ["taskset", "-c", f"0-{cores - 1}", *command]
   result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
-  match = re.search(pattern, result.stdout)
-  if result.returncode or not match:
+  if result.returncode:
     raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
-  return float(match.group(1))
+  return result.stdout
 
 
-def jax_rate(arguments: list[str], iterations: int, cores: int) -> float:
-  return run([sys.executable, os.path.join(HERE, "step_throughput.py"), *arguments,
-              f"--iterations={iterations}", "--repeats=2"], r"iterations/dispatch:\s+([\d.]+) it/s",
-             cores)
+def steps_per_call(config: str) -> int:
+  """The config's own iterations per dispatch."""
+  sys.path.insert(0, HERE)
+  from torch_veegan_step import load_config  # pylint: disable=import-error,import-outside-toplevel
+  return load_config(os.path.join(REPO, config)).train.steps_per_call
 
 
-def torch_rate(arguments: list[str], iterations: int, cores: int) -> float:
-  script, *rest = arguments
-  return run([sys.executable, os.path.join(HERE, script), *rest, f"--iterations={iterations}",
-              "--repeats=2", f"--threads={cores}"], r"best: ([\d.]+) it", cores)
+def jax_rates(config: str, fused: int, iterations: int, synthetic: bool, cores: int) -> dict[int, float]:
+  """{iterations per dispatch: it/s} of one JAX process, fused and one per dispatch."""
+  calls = sorted({fused, 1}, reverse=True)
+  output = run([sys.executable, os.path.join(HERE, "step_throughput.py"), f"--config={config}",
+                f"--fused={','.join(map(str, calls))}", f"--iterations={iterations}",
+                "--repeats=1", *(["--synthetic"] if synthetic else [])], cores)
+  return {int(k): float(rate) for k, rate in
+          re.findall(r"float32\s+(\d+) iterations/dispatch:\s+([\d.]+) it/s", output)}
+
+
+def torch_rate(script: str, config: str, iterations: int, cores: int, compiled: bool) -> float:
+  arguments = [] if script == "torch_alpha_gan_step.py" else [f"--config={config}"]
+  output = run([sys.executable, os.path.join(HERE, script), *arguments,
+                f"--iterations={iterations}", "--repeats=1", f"--threads={cores}",
+                *(["--compile", "--warmup=5"] if compiled else [])], cores)
+  return float(re.search(r"best: ([\d.]+) it/s", output).group(1))
 
 
 def main():
   parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
   parser.add_argument("--configs", default=",".join(BENCHMARKS), help="Comma-separated.")
-  parser.add_argument("--rounds", type=int, default=2, help="JAX/PyTorch alternations per config.")
-  parser.add_argument("--cores", type=int, default=os.cpu_count(), help="Cores both may use.")
+  parser.add_argument("--rounds", type=int, default=5, help="Rounds of every variant, interleaved.")
+  parser.add_argument("--cores", type=int, default=os.cpu_count(), help="Cores every process may use.")
   parser.add_argument("--scale", type=float, default=1.0, help="Multiplies the iterations timed.")
+  parser.add_argument("--variants", default=",".join(VARIANTS), help="Comma-separated.")
   args = parser.parse_args()
-  rows = []
+  variants = args.variants.split(",")
+  lines = [f"{args.cores} core(s) of {os.cpu_count()}; it/s, best / median of {args.rounds} "
+           "interleaved rounds", "",
+           "| config | " + " | ".join(variants) + " | JAX / PyTorch (best) |",
+           "|---|" + "---|" * (len(variants) + 1)]
   for name in args.configs.split(","):
-    jax_arguments, torch_arguments, iterations = BENCHMARKS[name]
+    config, script, iterations, synthetic = BENCHMARKS[name]
     iterations = max(1, int(iterations * args.scale))
-    jax_best = torch_best = 0.0
+    fused = steps_per_call(config)
+    rates = {variant: [] for variant in variants}
     for _ in range(args.rounds):
-      jax_best = max(jax_best, jax_rate(jax_arguments, iterations, args.cores))
-      torch_best = max(torch_best, torch_rate(torch_arguments, iterations, args.cores))
-    rows.append((name, jax_best, torch_best))
-    print(f"{name}: JAX {jax_best:.2f} it/s, PyTorch {torch_best:.2f} it/s, "
-          f"{jax_best / torch_best:.2f}x", flush=True)
-  print(f"\n{args.cores} core(s) of {os.cpu_count()}\n| config | JAX it/s | PyTorch it/s | JAX / PyTorch |\n|---|---|---|---|")
-  for name, jax_best, torch_best in rows:
-    print(f"| {name} | {jax_best:.2f} | {torch_best:.2f} | {jax_best / torch_best:.2f}x |")
+      if {"JAX fused", "JAX 1/call"} & set(variants):
+        # Whole calls of the fused step: at least one.
+        measured = jax_rates(config, fused, max(iterations, fused), synthetic, args.cores)
+        for variant, k in (("JAX fused", fused), ("JAX 1/call", 1)):
+          if variant in rates:
+            rates[variant].append(measured[k])
+      for variant, compiled in (("torch eager", False), ("torch compile", True)):
+        if variant in rates:
+          rates[variant].append(torch_rate(script, config, iterations, args.cores, compiled))
+      print(name, {variant: f"{values[-1]:.2f}" for variant, values in rates.items()}, flush=True)
+    best = {variant: max(values) for variant, values in rates.items()}
+    cells = [f"{best[v]:.2f} / {statistics.median(rates[v]):.2f}" for v in variants]
+    jax_best = max((best[v] for v in best if v.startswith("JAX")), default=float("nan"))
+    torch_best = max((best[v] for v in best if v.startswith("torch")), default=float("nan"))
+    lines.append(f"| {name} (JAX fused: {fused}/call) | " + " | ".join(cells) +
+                 f" | {jax_best / torch_best:.2f}x |")
+  print("\n" + "\n".join(lines))
 
 
 if __name__ == "__main__":

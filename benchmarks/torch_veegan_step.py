@@ -8,16 +8,19 @@ the config's activation, BatchNorm if the config asks), batch, losses and update
   1. discriminator, `loss.discriminator_updates` times, each on fresh draws of (x, z, ...):
      VEEGAN: -E[log σ(D(G(z, ε_G), z))] - E[log(1 - σ(D(x, F(x) + σε)))];
      GAN:    -E[log σ(D(x))] - E[log(1 - σ(D(G(z))))];
-  2. generator (VEEGAN: and reconstructor, one loss) on the first update's draws:
+  2. generator (VEEGAN: and reconstructor, one loss) on the first update's draws, GAN's
+     `loss.generator_updates` times:
      VEEGAN: E[D(G(z), z)] (the log-ratio form) + d(z, F(G(z))); GAN: the config's form.
 Each phase differentiates only the networks it updates, and each network has its own Adam
-(the config's rate, β1, β2) with the config's schedule (cosine/linear over train.steps). x is
-drawn from the config's mixture (ring, grid; other data: Gaussian vectors of the data's size),
-the noise with one torch.randn per array: this measures what a PyTorch user would write. Not
-done here: the JAX step's finiteness check of every loss and gradient (aegan/nonfinite.py).
+(the config's rate, β1, β2) with the config's schedule (cosine/linear over train.steps);
+benchmarks/torch_step.py says how the step is written (fused Adam, `torch.autograd.grad` per
+phase, no host synchronisation; `--compile` for torch.compile). x is drawn from the config's
+mixture (ring, grid; other data: Gaussian vectors of the data's size), the noise with one
+torch.randn (GAN's uniform prior: torch.rand) per array. Not done here: the JAX step's
+finiteness check of every loss and gradient (aegan/nonfinite.py).
 
   python benchmarks/torch_veegan_step.py --config=configs/veegan_ring.py --threads=2
-  python benchmarks/torch_veegan_step.py --config=configs/gan_grid.py --iterations=500
+  python benchmarks/torch_veegan_step.py --config=configs/gan_grid.py --iterations=500 --compile
 
 PyTorch is not a dependency of this repository; install the CPU build next to it
 (`pip install torch`).
@@ -28,12 +31,13 @@ import importlib.util
 import math
 import os
 import sys
-import time
 
 import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
+
+from torch_step import Optimizers, add_arguments, compiled, time_iterations  # pylint: disable=import-error
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -43,10 +47,13 @@ ACTIVATIONS = {"relu": F.relu, "leaky_relu": lambda h: F.leaky_relu(h, 0.01), "e
 
 
 def load_config(path: str):
+  """The config of a config file, `path` or `path:argument` (as launch/main.py's --config)."""
+  path, _, argument = path.partition(":")
+  sys.path.insert(0, REPO)  # Config files import `configs.common`.
   spec = importlib.util.spec_from_file_location("benchmark_config", path)
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
-  return module.get_config()
+  return module.get_config(argument) if argument else module.get_config()
 
 
 class MLP(nn.Module):
@@ -94,25 +101,10 @@ def mixture_means(data) -> np.ndarray | None:
   return None
 
 
-def schedule(optimizer_config, total_steps: int, updates: int):
-  """The rate multiplier at a network's update count c: the config's decay at iteration
-  ⌊c / updates⌋ (aegan/optimizers.py)."""
-  kind, final = optimizer_config.get("schedule", "constant"), optimizer_config.get("final_fraction", 0.0)
-
-  def factor(count: int) -> float:
-    t = min(count // updates, total_steps) / total_steps
-    if kind == "cosine":
-      return final + (1 - final) * 0.5 * (1 + math.cos(math.pi * t))
-    if kind == "linear":
-      return 1 - (1 - final) * t
-    return 1.0
-  return factor
-
-
 class Step:
   """One iteration of the config's method, in PyTorch."""
 
-  def __init__(self, config, data_dim: int, batch: int):
+  def __init__(self, config, data_dim: int, batch: int, adam: str = "fused", compile_step: bool = False):
     self.config, self.batch, self.data_dim = config, batch, data_dim
     model, loss = config.model, config.loss
     self.veegan = config.method == "veegan"
@@ -123,6 +115,8 @@ class Step:
       raise SystemExit("this benchmark runs MLP networks only")
     latent = model.latent_dim
     self.updates = loss.get("discriminator_updates", 1)
+    self.generator_updates = 1 if self.veegan else loss.get("generator_updates", 1)
+    self.uniform_prior = model.get("prior", "normal") == "uniform"
     if self.veegan:
       self.noise_dim = model.generator_noise_dim
       self.nets = {"generator": mlp(model.generator, latent + self.noise_dim, data_dim),
@@ -131,18 +125,10 @@ class Step:
     else:
       self.nets = {"generator": mlp(model.generator, latent, data_dim),
                    "discriminator": mlp(model.discriminator, data_dim, 1)}
-    for net in self.nets.values():
-      net.train()  # BatchNorm by the batch's statistics, as the JAX train step.
-    self.optimizers, self.schedulers = {}, {}
-    for name, net in self.nets.items():
-      section = config.optimizer[name]
-      if section.name != "adam":
-        raise SystemExit(f"{name}: this benchmark runs Adam optimizers, not {section.name}")
-      opt = torch.optim.Adam(net.parameters(), lr=section.learning_rate, betas=(section.b1, section.b2))
-      updates = self.updates if name == "discriminator" else 1
-      self.optimizers[name] = opt
-      self.schedulers[name] = torch.optim.lr_scheduler.LambdaLR(
-          opt, schedule(section, config.train.steps, updates))
+    self.optimizers = Optimizers(self.nets, config.optimizer, config.train.steps,
+                                 {"discriminator": self.updates, "generator": self.generator_updates},
+                                 adam, compile_step)
+    self.nets = compiled(self.nets, compile_step)
     means = mixture_means(config.data)
     self.means = None if means is None else torch.tensor(means, dtype=torch.float32)
     self.std = config.data.get("std", 1.0)
@@ -154,32 +140,24 @@ class Step:
     else:
       modes = torch.randint(0, self.means.shape[0], (self.batch,))
       x = self.means[modes] + self.std * torch.randn(self.batch, self.data_dim)
-    draws = {"x": x, "z": torch.randn(self.batch, latent)}
+    z = torch.rand(self.batch, latent) * 2 - 1 if self.uniform_prior else torch.randn(self.batch, latent)
+    draws = {"x": x, "z": z}
     if self.veegan:
       draws["generator_noise"] = torch.randn(self.batch, self.noise_dim)
       draws["eps"] = torch.randn(self.batch, latent)
     return draws
 
-  def only(self, *trained: str) -> None:
-    for name, net in self.nets.items():
-      net.requires_grad_(name in trained)
-      if name in trained:
-        self.optimizers[name].zero_grad(set_to_none=True)
-
-  def update(self, *names: str) -> None:
-    for name in names:
-      self.optimizers[name].step()
-      self.schedulers[name].step()
-
   def discriminator_loss(self, b) -> torch.Tensor:
     G, D = self.nets["generator"], self.nets["discriminator"]
     if self.veegan:
       F_ = self.nets["reconstructor"]
-      generator_pairs = D(G(b["z"], b["generator_noise"]), b["z"])
-      z_posterior = F_(b["x"]) + self.config.loss.reconstructor_noise_std * b["eps"]
-      reconstructor_pairs = D(b["x"], z_posterior)
-      return F.softplus(-generator_pairs).mean() + F.softplus(reconstructor_pairs).mean()
-    return F.softplus(-D(b["x"])).mean() + F.softplus(D(G(b["z"]))).mean()
+      with torch.no_grad():  # This phase updates D alone.
+        x_gen = G(b["z"], b["generator_noise"])
+        z_posterior = F_(b["x"]) + self.config.loss.reconstructor_noise_std * b["eps"]
+      return F.softplus(-D(x_gen, b["z"])).mean() + F.softplus(D(b["x"], z_posterior)).mean()
+    with torch.no_grad():
+      x_gen = G(b["z"])
+    return F.softplus(-D(b["x"])).mean() + F.softplus(D(x_gen)).mean()
 
   def generator_loss(self, b) -> torch.Tensor:
     G, D = self.nets["generator"], self.nets["discriminator"]
@@ -187,10 +165,10 @@ class Step:
     if self.veegan:
       x_gen = G(b["z"], b["generator_noise"])
       fake = -D(x_gen, b["z"])[:, 0]
-      F_ = self.nets["reconstructor"]
-      error = (b["z"] - F_(x_gen)).square().sum(1).mean()
+      difference = b["z"] - self.nets["reconstructor"](x_gen)
+      error = difference.square().sum(1).mean()
       if self.config.loss.reconstruction == "l1":
-        error = (b["z"] - F_(x_gen)).abs().sum(1).mean()
+        error = difference.abs().sum(1).mean()
       elif self.config.loss.reconstruction == "gaussian_nll":
         error = 0.5 * error + 0.5 * b["z"].shape[1] * math.log(2 * math.pi)
     else:
@@ -199,22 +177,19 @@ class Step:
                    "minimax": -F.softplus(fake).mean()}[form]
     return adversarial + error
 
-  def __call__(self) -> tuple[float, float]:
-    """One iteration; the last discriminator loss and the generator loss."""
+  def __call__(self) -> tuple[torch.Tensor, torch.Tensor]:
+    """One iteration; the last discriminator loss and the last generator loss."""
     first = None
     for _ in range(self.updates):
       draws = self.draw()
-      first = first or draws
-      self.only("discriminator")
+      first = draws if first is None else first
       loss_d = self.discriminator_loss(draws)
-      loss_d.backward()
-      self.update("discriminator")
+      self.optimizers.update(loss_d, "discriminator")
     trained = ("generator", "reconstructor") if self.veegan else ("generator",)
-    self.only(*trained)
-    loss_g = self.generator_loss(first)
-    loss_g.backward()
-    self.update(*trained)
-    return loss_d.item(), loss_g.item()
+    for _ in range(self.generator_updates):
+      loss_g = self.generator_loss(first)
+      self.optimizers.update(loss_g, *trained)
+    return loss_d.detach(), loss_g.detach()
 
 
 def data_dim(config) -> int:
@@ -226,42 +201,20 @@ def data_dim(config) -> int:
 
 
 
-def time_iterations(iteration, warmup: int, repeats: int, iterations: int, loss_names: str) -> float:
-  """Runs `iteration` `warmup` times (printing the last losses, named `loss_names`), then
-  `repeats` timed rounds of `iterations`; prints each round's rate and the best, in the line
-  `best: <rate> iterations/s` that benchmarks/torch_compare.py reads; returns the best rate."""
-  for _ in range(warmup):
-    losses = iteration()
-  print(f"  warm-up losses ({loss_names}): " + ", ".join(f"{float(l):.3f}" for l in losses))
-  best = 0.0
-  for r in range(repeats):
-    start = time.perf_counter()
-    for _ in range(iterations):
-      iteration()
-    rate = iterations / (time.perf_counter() - start)
-    print(f"  repeat {r}: {rate:.3f} it/s ({1000 / rate:.2f} ms/iteration)")
-    best = max(best, rate)
-  print(f"best: {best:.3f} iterations/s ({1000 / best:.2f} ms/iteration)")
-  return best
-
-
 def main():
   parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
   parser.add_argument("--config", default=os.path.join(REPO, "configs", "veegan_ring.py"))
-  parser.add_argument("--iterations", type=int, default=1000, help="Iterations timed per repeat.")
-  parser.add_argument("--repeats", type=int, default=3, help="Timed repeats; the best is kept.")
-  parser.add_argument("--warmup", type=int, default=20, help="Untimed iterations first.")
-  parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads.")
   parser.add_argument("--batch", type=int, default=None, help="Default: the config's.")
-  parser.add_argument("--seed", type=int, default=0)
+  add_arguments(parser, iterations=1000, warmup=20)
   args = parser.parse_args()
 
   torch.set_num_threads(args.threads)
   torch.manual_seed(args.seed)
   config = load_config(args.config)
-  step = Step(config, data_dim(config), args.batch or config.train.batch_size)
+  step = Step(config, data_dim(config), args.batch or config.train.batch_size, args.adam, args.compile)
   params = sum(p.numel() for net in step.nets.values() for p in net.parameters())
-  print(f"torch {torch.__version__}, {torch.get_num_threads()} threads: {config.method} on "
+  print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{'compiled' if args.compile else f'eager, {args.adam} Adam'}: {config.method} on "
         f"{config.data.name}, batch {step.batch}, {step.updates} discriminator update(s), "
         f"{params:,d} parameters")
   time_iterations(step, args.warmup, args.repeats, args.iterations, "D, G")

@@ -17,10 +17,11 @@ celeba_experiments/ops.py, `ops.py` below).
 - generator [M/model.py:286-310]: Dense z -> 4x4x64, BN, ReLU; 3x3 stride-2 transposed convs
   to 7x7x32, 14x14x16, 28x28x8, each BN + ReLU; 3x3 stride-1 conv to 3 channels; tanh. Here
   `common.conv(8, base_size=4, output_kernel=3, kernel=3)` (aegan/models/conv.py builds exactly
-  these shapes). `upsample="transposed"` is the reference's; XLA:CPU differentiates transposed
-  convs slowly (aegan/models/conv.py), and `--config.model.generator.upsample=subpixel` or
-  `resize` trade it for stride-1 convs, not equivalent (subpixel has 4x the upsampling
-  weights: 359,371 parameters against 286,795);
+  these shapes). `upsample="transposed"` is the reference's layer, computed in its exact
+  sub-pixel form (aegan/models/conv.py `ConvTranspose`: XLA:CPU differentiates
+  `lax.conv_transpose` slowly); `--config.model.generator.upsample=subpixel` or `resize` are
+  other layers, not equivalent (subpixel has 4x the upsampling weights: 359,371 parameters
+  against 286,795);
 - discriminator [M/model.py:275-284; D=0.5G/model.py:279-281]: three 3x3 stride-2 convs
   (`ops.py`:52-54, SAME padding), each BN and LeakyReLU 0.3, channels 2-4-8 (capacity
   `quarter`) or 4-8-16 (`half`), 28 -> 14 -> 7 -> 4; flatten; Dense -> 1;

@@ -13,9 +13,9 @@ Sources: PacGAN's code, github.com/fjxmlzn/PacGAN, stacked_MNIST_experiments/VEE
 copy in celeba_experiments/ops.py, `ops.py` below).
 - generator [V/model.py:299-330]: Dense z -> 2x2x512, BN, ReLU; 5x5 stride-2 transposed convs
   [`ops.py`:65-67] to 4x4x256, 7x7x128, 14x14x64 (each BN + ReLU) and 28x28x3; tanh. Here
-  `common.conv(64, base_size=2, kernel=5)` with `upsample="transposed"`, the reference's
-  (XLA:CPU differentiates it slowly, aegan/models/conv.py; `subpixel` and `resize` are
-  stride-1 alternatives, not equivalent);
+  `common.conv(64, base_size=2, kernel=5)` with `upsample="transposed"`, the reference's layer
+  in its exact sub-pixel form (aegan/models/conv.py `ConvTranspose`; `subpixel` and `resize`
+  are other layers, not equivalent);
 - discriminator [V/model.py:287-297]: 5x5 stride-2 convs [`ops.py`:52-54] with 64, 128, 256,
   512 channels (28 -> 14 -> 7 -> 4 -> 2: `final_size=2`), LeakyReLU 0.2 [`ops.py`:90-91], BN on
   every layer but the first; flatten; Dense -> 1;

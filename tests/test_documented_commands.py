@@ -245,7 +245,9 @@ SHRINK: dict[str, Callable[[list[str]], list[str]]] = {
     "benchmarks/veegan_gradients.py": lambda args: with_flags(
         args, seeds=0, steps=2, every=2, probe=16),
     "benchmarks/torch_compare.py": needs_torch(lambda args: with_flags(
-        args, rounds=1, scale=0.01, cores=1)),
+        args, configs=first(args, "configs", "veegan_ring"), rounds=1, scale=0.01, cores=1)),
+    "benchmarks/torch_dcgan_step.py": needs_torch(lambda args: with_flags(
+        args, iterations=1, repeats=1, warmup=1)),
     "benchmarks/torch_veegan_step.py": needs_torch(lambda args: with_flags(
         args, iterations=2, repeats=1, warmup=1)),
 }

@@ -103,10 +103,13 @@ class LossValuesTest(chex.TestCase):
 def test_logistic_discriminator_recovers_the_log_density_ratio():
   """Trained to optimum between p = N(1, 0.5²) (label 1) and q = N(0, 1) (label 0), a logistic
   discriminator with quadratic features a x² + b x + c, a family that holds the answer, recovers
-  log p(x)/q(x) = log 2 - 2(x - 1)² + x²/2."""
-  keys = jax.random.split(jax.random.PRNGKey(0), 2)
-  positives = 1.0 + 0.5 * jax.random.normal(keys[0], (200_000,))
-  negatives = jax.random.normal(keys[1], (200_000,))
+  log p(x)/q(x) = log 2 - 2(x - 1)² + x²/2. The two expectations are taken over 20,000
+  quantiles of each distribution, Φ⁻¹((i + ½) / n) (the midpoint rule in probability), not
+  random draws: the minimiser is then the population one up to the rule's error (4e-4 from the
+  log ratio on [-0.5, 2] after 100 L-BFGS steps, float32), where 200,000 random draws of each
+  were 2e-2 from it, and took 10x longer."""
+  quantiles = jax.scipy.special.ndtri((jnp.arange(20_000) + 0.5) / 20_000)
+  positives, negatives = 1.0 + 0.5 * quantiles, quantiles
 
   def logit(w, x):
     return w[0] * x**2 + w[1] * x + w[2]
@@ -129,7 +132,7 @@ def test_logistic_discriminator_recovers_the_log_density_ratio():
     w, state = step(w, state)
   x = jnp.linspace(-0.5, 2.0, 11)
   analytic = math.log(2.0) - 2.0 * (x - 1.0) ** 2 + 0.5 * x**2
-  np.testing.assert_allclose(logit(w, x), analytic, atol=0.05)
+  np.testing.assert_allclose(logit(w, x), analytic, atol=5e-3)
 
 
 class WassersteinLossTest(chex.TestCase):

@@ -28,12 +28,16 @@ Parameters are float32; `dtype` is the compute dtype, and outputs are cast back 
 
 How a x2 stage resamples is a choice (`UPSAMPLING`, `DOWNSAMPLING`: tables of functions that
 create the stage's layers in the calling network's scope, `DEFAULT_KERNELS` their kernel sides
-when a network names none), because XLA:CPU
-differentiates transposed convolutions pathologically slowly (jax-ml/jax#23783). Defaults,
-measured on a 2-core CPU with benchmarks/upsampling.py (fwd+bwd w.r.t. params and input):
+when a network names none). XLA:CPU differentiates `lax.conv_transpose` (a convolution of the
+input dilated by 2) pathologically slowly (jax-ml/jax#23783), so "transposed" computes the same
+layer as a stride-1 conv and depth-to-space (`ConvTranspose`, `subpixel_kernel`: flax's
+`nn.ConvTranspose` exactly, in another summation order). Defaults, measured with
+benchmarks/upsampling.py (fwd+bwd w.r.t. params and input):
   upsample="subpixel": a conv to 4C channels, then depth-to-space (Shi et al. 2016), only
-    stride-1 convolutions and reshapes. 32x32x3 generator, width 64, batch 64, float32:
-    subpixel 258 ms, resize 312 ms, transposed 999 ms; 64x64x3: 1,629 / 1,939 / 16,438 ms.
+    stride-1 convolutions and reshapes. 32x32x3 generator, width 64, batch 64, float32, the
+    2-core AMD EPYC idle: subpixel 197 ms, resize 288 ms, transposed (4x4) 220 ms, against
+    999 ms for the transposed conv as `lax.conv_transpose` (an earlier 2-core CPU, where
+    subpixel took 258 ms; at 64x64x3 there: subpixel 1,629 ms, conv_transpose 16,438 ms).
   downsample="strided": DCGAN's 4x4 stride-2 conv. Its input gradient (through which G's loss
     reaches G) is not pathological: 32x32x3 discriminator, float32: strided 107 ms,
     space_to_depth 105 ms, conv_pool 285 ms; 64x64x3: 784 / 850 / 2,281 ms. Strided and
@@ -48,6 +52,7 @@ from typing import Any
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 SIZES = (8, 16, 28, 32, 64)  # The sides the default base sizes reach.
 KERNEL_INIT = nn.initializers.normal(0.02)
@@ -99,12 +104,62 @@ def _flatten(*inputs: jax.Array) -> jax.Array:
 Resample = Callable[[jax.Array, int, Any, bool, int], jax.Array]
 
 
+def subpixel_kernel(kernel: jax.Array) -> tuple[jax.Array, tuple[int, int]]:
+  """The stride-1 kernel W' [K', K', C_in, 4·C_out] and padding (before, after) for which
+  depth_to_space(conv(x, W', padding)) is the stride-2 SAME transposed convolution of x by
+  `kernel` [k, k, C_in, C_out] (flax's `nn.ConvTranspose`: `lax.conv_transpose`, the kernel not
+  flipped), exactly: the same products, summed in another order.
+
+  Along one axis the transposed convolution correlates the input dilated by 2 (x at the even
+  positions, zeros between), padded by pad_a = ⌈k/2⌉ (k - 1 for k < 3) before, with the kernel:
+  out[o] = Σ_t dilated[o + t - pad_a] w[t]. Output 2i + a (phase a ∈ {0, 1}) reads only the taps
+  t with a + t - pad_a even, at input i + d, d = (a + t - pad_a) / 2: a stride-1 correlation of
+  x per phase, whose taps W'[d - d_min, phase] = w[t] (zero where a phase has no tap at d) span
+  the offsets d_min..d_max of both phases. In 2-D the phase (a, b) of rows and columns is output
+  channel block 2a + b, which depth_to_space places at (2i + a, 2j + b) (Shi et al. 2016, "Is
+  the deconvolution layer the same as a convolutional layer?")."""
+  k = kernel.shape[0]
+  pad_a = k - 1 if k < 3 else -(-k // 2)
+  taps = [{(a + t - pad_a) // 2: t for t in range(k) if (a + t - pad_a) % 2 == 0} for a in (0, 1)]
+  offsets = [d for phase in taps for d in phase]
+  first, last = min(offsets), max(offsets)
+  # Per phase and offset, the kernel tap, or index k: a row (column) of zeros appended.
+  index = np.array([[phase.get(d, k) for d in range(first, last + 1)] for phase in taps])
+  padded = jnp.pad(kernel, ((0, 1), (0, 1), (0, 0), (0, 0)))
+  phases = [padded[index[a][:, None], index[b][None, :]] for a in (0, 1) for b in (0, 1)]
+  return jnp.concatenate(phases, axis=-1), (-first, last)
+
+
+class ConvTranspose(nn.Module):
+  """`nn.ConvTranspose(features, (k, k), strides=(2, 2), padding="SAME")`: its parameters
+  (`kernel` [k, k, C_in, features], `bias`), its initialisers and its outputs, computed as one
+  stride-1 convolution and depth-to-space (`subpixel_kernel`), which XLA:CPU differentiates
+  far faster than the dilated convolution `lax.conv_transpose` lowers to (docs/performance.md)."""
+
+  features: int
+  kernel_size: int
+  use_bias: bool = True
+  dtype: Any = jnp.float32
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    k = self.kernel_size
+    kernel = self.param("kernel", KERNEL_INIT, (k, k, x.shape[-1], self.features), jnp.float32)
+    weights, (before, after) = subpixel_kernel(kernel.astype(self.dtype))
+    y = jax.lax.conv_general_dilated(x.astype(self.dtype), weights, (1, 1),
+                                     ((before, after), (before, after)),
+                                     dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    y = depth_to_space(y)
+    if self.use_bias:
+      y = y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32).astype(self.dtype)
+    return y
+
+
 def transposed_upsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True,
                         kernel: int = 4) -> jax.Array:
-  """Transposed conv kernel x kernel, stride 2 (DCGAN: 4x4). Slow to differentiate on XLA:CPU."""
-  return nn.ConvTranspose(features, (kernel, kernel), strides=(2, 2), padding="SAME",
-                          use_bias=use_bias, kernel_init=KERNEL_INIT, dtype=dtype,
-                          param_dtype=jnp.float32)(x)
+  """Transposed conv kernel x kernel, stride 2, SAME (DCGAN: 4x4), in its sub-pixel form
+  (`ConvTranspose`)."""
+  return ConvTranspose(features, kernel, use_bias, dtype)(x)
 
 
 def resize_upsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True,

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from aegan.models.conv import (DOWNSAMPLING, SIZES, UPSAMPLING, ConvDiscriminator, ConvEncoder,
-                               ConvGenerator, ConvJointDiscriminator, ConvTrunk, crop,
+                               ConvGenerator, ConvJointDiscriminator, ConvTranspose, ConvTrunk, crop,
                                depth_to_space, generator_sides, resize_upsample, space_to_depth,
                                transposed_upsample, upsample_nearest)
 from aegan.parallel import DATA_AXIS, data_mesh, data_parallel
@@ -270,3 +270,26 @@ def test_trunk_negative_slope():
   variables = init(trunk, x)
   pre = ConvTrunk(4, kernel=3, batch_norm=False, negative_slope=1.0).apply(variables, x)
   np.testing.assert_array_equal(trunk.apply(variables, x), jnp.maximum(pre, 0.3 * pre))
+
+
+@pytest.mark.parametrize("kernel", [2, 3, 4, 5])
+@pytest.mark.parametrize("side", [4, 7])
+def test_transposed_conv_in_subpixel_form_is_flaxs_conv_transpose(kernel, side, float64):
+  """`ConvTranspose` (a stride-1 conv and depth-to-space) against flax's own
+  `nn.ConvTranspose(strides=2, padding="SAME")` with the same parameters (names, shapes): in
+  float64 (tests/conftest.py `float64`) the two differ only in the order of their sums, so
+  outputs and the gradients of a loss with respect to input, kernel and bias are equal to
+  float32's resolution (tests/precision.py)."""
+  x = jnp.asarray(RNG.normal(size=(2, side, side, 3)))
+  ours = ConvTranspose(5, kernel, dtype=jnp.float64)
+  flax_own = nn.ConvTranspose(5, (kernel, kernel), strides=(2, 2), padding="SAME",
+                              dtype=jnp.float64, param_dtype=jnp.float64)
+  variables = float64(init(ours, x))
+  variables = jax.tree.map(lambda v: v + RNG.normal(size=v.shape), variables)  # Bias not zero.
+  assert jax.tree.map(jnp.shape, variables) == jax.tree.map(jnp.shape, float64(init(flax_own, x)))
+  weights = RNG.normal(size=(2, 2 * side, 2 * side, 5))
+  outputs = [(module.apply(variables, x),
+              jax.grad(lambda v, x, module=module: jnp.sum(weights * module.apply(v, x)), (0, 1))(variables, x))
+             for module in (ours, flax_own)]
+  assert outputs[0][0].shape == (2, 2 * side, 2 * side, 5)
+  assert_equal_to_float32_resolution(*outputs)
