@@ -88,11 +88,21 @@ def split_commands(text: str, keep_env: bool = False) -> list[list[str]]:
 COMMANDS = [command for path in DOCS for command in sh_commands(path)]
 
 
+SIBLING_IMPORT = re.compile(r"^(?:from (\w+) import|import (\w+))", re.MULTILINE)
+
+
 def defined_flags(script: pathlib.Path) -> tuple[set[str], str | None]:
-  """(flag names the script defines, its default config file if it takes a config file)."""
+  """(flag names the script defines, itself or in a sibling library module it imports by name
+  (one without a `main` of its own: benchmarks/torch_step.py's `add_arguments`), its default
+  config file if it takes a config file)."""
   source = script.read_text(encoding="utf-8")
   default = CONFIG_FILE_FLAG.search(source)
-  return set(DEFINED_FLAG.findall(source)), (f"configs/{default.group(1)}" if default else None)
+  names = set(DEFINED_FLAG.findall(source))
+  for match in SIBLING_IMPORT.finditer(source):
+    sibling = script.parent / f"{match.group(1) or match.group(2)}.py"
+    if sibling.is_file() and "\ndef main(" not in (library := sibling.read_text(encoding="utf-8")):
+      names |= set(DEFINED_FLAG.findall(library))
+  return names, (f"configs/{default.group(1)}" if default else None)
 
 
 def check_config(config_file: str, overrides: list[str]) -> None:
