@@ -100,7 +100,9 @@ def test_configs_share_the_gan_rows_networks_and_budget():
   from configs import gan_1200d, gan_grid, gan_ring  # pylint: disable=import-outside-toplevel
   for wgan_gp, gan in ((wgan_gp_ring, gan_ring), (wgan_gp_grid, gan_grid), (wgan_gp_1200d, gan_1200d)):
     a, b = wgan_gp.get_config(), gan.get_config()
-    assert a.model == b.model and a.train == b.train and a.data == b.data
+    gan_model = b.model.to_dict()
+    assert gan_model.pop("prior") == "normal"  # GAN's option; WGAN-GP draws N(0, I).
+    assert a.model.to_dict() == gan_model and a.train == b.train and a.data == b.data
     assert isinstance(a.loss, ml_collections.ConfigDict) and a.loss.gradient_penalty == 10.0
     assert a.optimizer.generator.b1 == 0.0 and a.optimizer.discriminator.b2 == 0.9
     # Schedules over the run's iterations, 5 critic updates in each (tests/test_optimizers.py).
