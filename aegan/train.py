@@ -87,7 +87,7 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
     at_start = (state.params, state.batch_stats, state.opt_state)  # For `from_iteration_start` phases.
     record, skipped = state.nonfinite, state.skipped
     metrics = {}
-    batches = {}  # repeat index -> batch: phases share the draws of the same repeat.
+    batches = {}  # draw index -> batch: phases share the draws of the same repeat.
     for phase_index, phase in enumerate(method.phases):
       for repeat in range(phase.repeat):
         draw = 0 if phase.same_draws else repeat

@@ -23,17 +23,12 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from torch_dcgan_step import init_dcgan as _init_dcgan  # pylint: disable=import-error
+from torch_dcgan_step import batch_norm, init_dcgan  # pylint: disable=import-error
 from torch_step import Optimizers, add_arguments, compiled, time_iterations  # pylint: disable=import-error
 
 LATENT = 128
 WIDTH = 64
 IMAGE = (3, 32, 32)  # NCHW here; the JAX models are NHWC (same shapes and parameter counts).
-
-
-def _bn(channels: int) -> nn.BatchNorm2d:
-  # flax BatchNorm(momentum=0.9, epsilon=1e-5) == torch momentum 0.1.
-  return nn.BatchNorm2d(channels, eps=1e-5, momentum=0.1)
 
 
 def _subpixel(cin: int, cout: int, bias: bool) -> nn.Sequential:
@@ -49,12 +44,12 @@ class Generator(nn.Module):
     super().__init__()
     self.base = 4 * WIDTH
     self.dense = nn.Linear(LATENT, 4 * 4 * self.base, bias=False)
-    self.bn0 = _bn(self.base)
+    self.bn0 = batch_norm(self.base)
     self.body = nn.Sequential(
-        _subpixel(4 * WIDTH, 2 * WIDTH, bias=False), _bn(2 * WIDTH), nn.ReLU(),
-        _subpixel(2 * WIDTH, WIDTH, bias=False), _bn(WIDTH), nn.ReLU(),
+        _subpixel(4 * WIDTH, 2 * WIDTH, bias=False), batch_norm(2 * WIDTH), nn.ReLU(),
+        _subpixel(2 * WIDTH, WIDTH, bias=False), batch_norm(WIDTH), nn.ReLU(),
         _subpixel(WIDTH, IMAGE[0], bias=True))
-    _init_dcgan(self)
+    init_dcgan(self)
 
   def forward(self, z: torch.Tensor) -> torch.Tensor:
     h = self.dense(z).reshape(z.shape[0], self.base, 4, 4)
@@ -67,9 +62,9 @@ def _trunk() -> nn.Sequential:
   LeakyReLU(0.2); BN (and no conv bias) on every stage but the first."""
   return nn.Sequential(
       nn.Conv2d(IMAGE[0], WIDTH, 4, stride=2, padding=1, bias=True), nn.LeakyReLU(0.2),
-      nn.Conv2d(WIDTH, 2 * WIDTH, 4, stride=2, padding=1, bias=False), _bn(2 * WIDTH),
+      nn.Conv2d(WIDTH, 2 * WIDTH, 4, stride=2, padding=1, bias=False), batch_norm(2 * WIDTH),
       nn.LeakyReLU(0.2),
-      nn.Conv2d(2 * WIDTH, 4 * WIDTH, 4, stride=2, padding=1, bias=False), _bn(4 * WIDTH),
+      nn.Conv2d(2 * WIDTH, 4 * WIDTH, 4, stride=2, padding=1, bias=False), batch_norm(4 * WIDTH),
       nn.LeakyReLU(0.2),
       nn.Flatten())
 
@@ -79,7 +74,7 @@ class Encoder(nn.Module):
     super().__init__()
     self.trunk = _trunk()
     self.head = nn.Linear(4 * 4 * 4 * WIDTH, LATENT)
-    _init_dcgan(self)
+    init_dcgan(self)
 
   def forward(self, x: torch.Tensor) -> torch.Tensor:
     return self.head(self.trunk(x)).float()
@@ -90,7 +85,7 @@ class Discriminator(nn.Module):
     super().__init__()
     self.trunk = _trunk()
     self.head = nn.Linear(4 * 4 * 4 * WIDTH, 1)
-    _init_dcgan(self)
+    init_dcgan(self)
 
   def forward(self, x: torch.Tensor) -> torch.Tensor:
     return self.head(self.trunk(x))[:, 0].float()

@@ -29,6 +29,8 @@ import statistics
 import subprocess
 import sys
 
+from torch_veegan_step import load_config  # pylint: disable=import-error
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
@@ -54,8 +56,6 @@ def run(command: list[str], cores: int) -> str:
 
 def steps_per_call(config: str) -> int:
   """The config's own iterations per dispatch."""
-  sys.path.insert(0, HERE)
-  from torch_veegan_step import load_config  # pylint: disable=import-error,import-outside-toplevel
   return load_config(os.path.join(REPO, config)).train.steps_per_call
 
 

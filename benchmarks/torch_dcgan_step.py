@@ -31,7 +31,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from torch_step import Optimizers, add_arguments, compiled, time_iterations  # pylint: disable=import-error
+from torch_step import PRIORS, Optimizers, add_arguments, compiled, time_iterations  # pylint: disable=import-error
 from torch_veegan_step import REPO, load_config  # pylint: disable=import-error
 
 IMAGE_SHAPES = {"cifar10": (32, 32, 3), "mnist": (28, 28, 1), "stacked_mnist": (28, 28, 3),
@@ -178,7 +178,7 @@ class Step:
     self.packing = loss.get("packing", 1)
     self.updates = loss.get("discriminator_updates", 1)
     self.generator_updates = loss.get("generator_updates", 1)
-    self.uniform_prior = model.get("prior", "normal") == "uniform"
+    self.prior = PRIORS[model.get("prior", "normal")]
     nets = {"generator": Generator(model.generator, self.latent, self.shape),
             "discriminator": Discriminator(model.discriminator, self.shape, self.packing)}
     self.optimizers = Optimizers(nets, config.optimizer, config.train.steps,
@@ -194,8 +194,7 @@ class Step:
     first = None
     for _ in range(self.updates):
       x = torch.rand((self.batch, channels, height, width)) * 2 - 1
-      z = (torch.rand(self.batch, self.latent) * 2 - 1 if self.uniform_prior
-           else torch.randn(self.batch, self.latent))
+      z = self.prior(self.batch, self.latent)
       first = z if first is None else first
       with torch.no_grad():  # This phase updates D alone.
         x_gen = G(z)

@@ -27,6 +27,10 @@ import torch
 from torch import nn
 
 
+# config.model.prior -> (batch, size) -> z, as aegan/methods/gan.py's PRIORS draw it.
+PRIORS = {"normal": torch.randn, "uniform": lambda *shape: torch.rand(*shape) * 2 - 1}
+
+
 def add_arguments(parser: argparse.ArgumentParser, iterations: int, warmup: int) -> None:
   """The flags every twin takes."""
   parser.add_argument("--iterations", type=int, default=iterations, help="Iterations per timed round.")

@@ -37,7 +37,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from torch_step import Optimizers, add_arguments, compiled, time_iterations  # pylint: disable=import-error
+from torch_step import PRIORS, Optimizers, add_arguments, compiled, time_iterations  # pylint: disable=import-error
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -49,7 +49,6 @@ ACTIVATIONS = {"relu": F.relu, "leaky_relu": lambda h: F.leaky_relu(h, 0.01), "e
 def load_config(path: str):
   """The config of a config file, `path` or `path:argument` (as launch/main.py's --config)."""
   path, _, argument = path.partition(":")
-  sys.path.insert(0, REPO)  # Config files import `configs.common`.
   spec = importlib.util.spec_from_file_location("benchmark_config", path)
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
@@ -116,7 +115,7 @@ class Step:
     latent = model.latent_dim
     self.updates = loss.get("discriminator_updates", 1)
     self.generator_updates = 1 if self.veegan else loss.get("generator_updates", 1)
-    self.uniform_prior = model.get("prior", "normal") == "uniform"
+    self.prior = PRIORS[model.get("prior", "normal")]
     if self.veegan:
       self.noise_dim = model.generator_noise_dim
       self.nets = {"generator": mlp(model.generator, latent + self.noise_dim, data_dim),
@@ -140,8 +139,7 @@ class Step:
     else:
       modes = torch.randint(0, self.means.shape[0], (self.batch,))
       x = self.means[modes] + self.std * torch.randn(self.batch, self.data_dim)
-    z = torch.rand(self.batch, latent) * 2 - 1 if self.uniform_prior else torch.randn(self.batch, latent)
-    draws = {"x": x, "z": z}
+    draws = {"x": x, "z": self.prior(self.batch, latent)}
     if self.veegan:
       draws["generator_noise"] = torch.randn(self.batch, self.noise_dim)
       draws["eps"] = torch.randn(self.batch, latent)
