@@ -59,7 +59,8 @@ def draws_per_iteration(method: Method) -> int:
 def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransformation],
                 dataset: Dataset, mesh: jax.sharding.Mesh, global_batch: int,
                 steps_per_call: int, streamed: bool = False, num_seeds: int = 1,
-                on_nonfinite: str = "stop") -> "Update":
+                on_nonfinite: str = "stop",
+                compiler_options: Mapping[str, Any] | None = None) -> "Update":
   """The jitted update: (state, data) -> (state after `steps_per_call` iterations, mean metrics).
 
   With num_seeds > 1 the state holds that many independent runs (`init_state`) and one
@@ -75,6 +76,9 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
   A phase whose loss, metrics or gradient norm is not finite applies no update; with
   `on_nonfinite` "stop" no later one is applied either (aegan/nonfinite.py); the returned
   `Update`'s `describe_nonfinite(state.nonfinite)` names the recorded event in words.
+
+  `compiler_options` are XLA options of this program alone (`jax.jit`'s: e.g.
+  {"xla_backend_optimization_level": 1}), over those of $XLA_FLAGS.
   """
   local_batch = global_batch // mesh.size
   term_names = {}  # phase name -> the terms its check indexes, filled in when traced.
@@ -145,7 +149,8 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
     return state, jax.tree.map(lambda m: jnp.mean(m, axis=0), metrics)
 
   data_spec = SHARDING_SPEC if streamed else PartitionSpec()
-  update = jax.jit(data_parallel(call, mesh, in_specs=(PartitionSpec(), data_spec)), donate_argnums=0)
+  update = jax.jit(data_parallel(call, mesh, in_specs=(PartitionSpec(), data_spec)),
+                   donate_argnums=0, compiler_options=compiler_options)
   return Update(update, tuple(phase.name for phase in method.phases), term_names)
 
 

@@ -43,6 +43,8 @@ _METHODS = flags.DEFINE_list("methods", ["gan", "ali", "unrolled_gan", "veegan"]
 _SEEDS = flags.DEFINE_integer("seeds", 3, "Seeds per setting, vmapped in one process.")
 _STEPS = flags.DEFINE_integer("steps", 5_000, "Iterations per setting (Table 1's short budget).")
 _WORKDIR = flags.DEFINE_string("workdir", "runs/baseline_sweep", "Where the runs go.")
+_SET = flags.DEFINE_multi_string("set", [], "path=value: a config field for every cell, after "
+                                 "the setting's (e.g. train.steps_per_call=10 for a quick look).")
 
 
 def setting_overrides(method: str, rate: float, schedule: str) -> list[str]:
@@ -93,7 +95,8 @@ def main(argv: list[str]) -> None:
   rows = ["| method | D rate | schedule | held modes /8 | modes /8 | % HQ | mode KL | seeds covering | kept |",
           "|---|---|---|---|---|---|---|---|---|"]
   configs = {(method, rate, schedule): cell_config(
-      method, "ring", setting_overrides(method, rate, schedule), _STEPS.value, _SEEDS.value)
+      method, "ring", [*setting_overrides(method, rate, schedule), *_SET.value], _STEPS.value,
+      _SEEDS.value)
              for method in _METHODS.value for rate in DISCRIMINATOR_RATES
              for schedule in SCHEDULES}
   check_configs((f"{method}, D rate {rate:g}, {schedule}", config)

@@ -146,11 +146,41 @@ def image_table_fields(table_name: str, data: str) -> dict[str, object]:
           if not path.startswith(("train.steps", "train.log_every", "eval.every", "checkpoint."))}
 
 
+def shared_tiny_fields(configs: list[ml_collections.ConfigDict]) -> dict[str, object]:
+  """The tiny sizes (`tiny_fields`) every one of `configs` has, as `--set` path=value strings
+  apply them to every cell; the iterations and evaluation schedule are left to the script's own
+  flags."""
+  shared = None
+  for config in configs:
+    fields = {path: value for path, value in tiny_fields(config).items()
+              if not path.startswith(("train.steps", "train.log_every", "eval.every",
+                                      "checkpoint."))}
+    shared = fields if shared is None else {path: value for path, value in shared.items()
+                                            if fields.get(path) == value}
+  return shared or {}
+
+
+def mixture_set(methods: list[str], family: str, steps: int) -> list[str]:
+  """`--set` values that shrink mixture cells of `methods` on `family`: one call of `steps`
+  iterations and the sizes all their configs share (`shared_tiny_fields`)."""
+  configs = [importlib.import_module(f"configs.{method}_{family}").get_config()
+             for method in methods]
+  fields = {"train.steps_per_call": steps, **shared_tiny_fields(configs)}
+  return [f"{path}={value}" for path, value in fields.items()]
+
+
+def adding_sets(args: list[str], values: list[str]) -> list[str]:
+  """`args` with a `--set=path=value` per item of `values` whose path the documented `--set`s
+  do not give (theirs is the command's point)."""
+  documented = {arg.split("=", 2)[1] for arg in args if arg.startswith("--set=")}
+  return args + [f"--set={value}" for value in values if value.split("=", 1)[0] not in documented]
+
+
 def shrink_table(args: list[str]) -> list[str]:
   """launch/table.py: every row, one column (the documented one, else the ring or the table's
-  offline column), one seed, one cell at a time, one call of iterations (`--steps`: 2 on
-  images, the rows' `steps_per_call` on mixtures); image tables: the classifiers 2 iterations
-  (`--classifier_steps`) and the evaluation sizes with `--set`."""
+  offline column), one seed, one cell at a time, 2 iterations (`--steps`); mixture tables: the
+  cells' sizes shrunk and their call 2 iterations with `--set`; image tables: the classifiers 2
+  iterations (`--classifier_steps`) and the evaluation sizes with `--set`."""
   from configs.tables import TABLES  # pylint: disable=import-outside-toplevel
   if flag(args, "inception_weights"):
     raise Skip("needs the FID Inception's weights file (a download: docs/evaluation.md)")
@@ -158,15 +188,35 @@ def shrink_table(args: list[str]) -> list[str]:
   table = TABLES[table_name]
   images = table["kind"] == "images"
   data = (flag(args, "datasets") or (table["offline"][0] if images else "ring")).split(",")[0]
-  steps = 2 if images else math.lcm(*(  # The fewest whole calls of every row's config.
-      importlib.import_module(f"configs.{method}_{data}").get_config().train.steps_per_call
-      for method in table["methods"] + table["extra_methods"]))
-  shrunk = with_flags(args, steps=steps, seeds=1, jobs=1, datasets=data)
+  shrunk = with_flags(args, steps=2, seeds=1, jobs=1, datasets=data)
   if images:
     fields = image_table_fields(table_name, data)
-    shrunk = with_flags(shrunk, classifier_steps=2,
-                        set=[f"{path}={value}" for path, value in fields.items()])
-  return shrunk
+    return adding_sets(with_flags(shrunk, classifier_steps=2),
+                       [f"{path}={value}" for path, value in fields.items()])
+  # The sizes every row shares, whichever rows are documented: commands that share the table's
+  # workdir read each other's cells only if these agree.
+  return adding_sets(shrunk, mixture_set(table["methods"] + table["extra_methods"], data, 2))
+
+
+DEFAULT_MIXTURE_METHODS = "gan,ali,unrolled_gan,veegan"  # Both scripts' default rows.
+
+
+def shrink_robustness(args: list[str]) -> list[str]:
+  """benchmarks/robustness.py: the first documented geometry, one seed, 2 iterations in one
+  call, the cells' sizes shrunk with `--set` (the documented `--set`s kept)."""
+  from benchmarks.mixture_cells import GEOMETRIES  # pylint: disable=import-outside-toplevel
+  geometry = first(args, "geometries", "ring")
+  methods = (flag(args, "methods") or DEFAULT_MIXTURE_METHODS).split(",")
+  return adding_sets(with_flags(args, geometries=geometry, seeds=1, steps=2),
+                     mixture_set(methods, GEOMETRIES[geometry][0], 2))
+
+
+def shrink_sweep(args: list[str]) -> list[str]:
+  """benchmarks/baseline_sweep.py: the first documented row, one seed, 2 iterations in one call,
+  the cells' sizes shrunk with `--set`."""
+  method = first(args, "methods", DEFAULT_MIXTURE_METHODS)
+  return adding_sets(with_flags(args, methods=method, seeds=1, steps=2),
+                     mixture_set([method], "ring", 2))
 
 
 def shrink_score(args: list[str]) -> list[str]:
@@ -219,9 +269,7 @@ SHRINK: dict[str, Callable[[list[str]], list[str]]] = {
     "launch/score.py": shrink_score,
     "benchmarks/step_throughput.py": shrink_step_throughput,
     "benchmarks/accelerator.py": shrink_accelerator,
-    # Mixture configs train 100 iterations per call: one call.
-    "benchmarks/baseline_sweep.py": lambda args: with_flags(
-        args, methods=first(args, "methods", "gan"), seeds=1, steps=100),
+    "benchmarks/baseline_sweep.py": shrink_sweep,
     "benchmarks/compile_times.py": lambda args: with_flags(
         args, configs=first(args, "configs", "veegan_ring")),
     "benchmarks/conv_in_loop.py": lambda args: with_flags(
@@ -232,8 +280,7 @@ SHRINK: dict[str, Callable[[list[str]], list[str]]] = {
         args, num=64, repeats=1, classifier_steps=2),
     "benchmarks/host_streaming.py": lambda args: with_flags(
         args, num_images=8, batch=8, draws=1, threads=1, repeats=1),
-    "benchmarks/robustness.py": lambda args: with_flags(
-        args, geometries=first(args, "geometries", "ring"), seeds=1, steps=100),
+    "benchmarks/robustness.py": shrink_robustness,
     "benchmarks/seeds.py": lambda args: with_flags(args, seeds=2, steps=100),
     "benchmarks/stacked_digits.py": lambda args: with_flags(
         args, configs=first(args, "configs", "dcgan_stacked_digits"), budget_s=0.01, seeds=1,
@@ -372,7 +419,18 @@ def test_rules_shrink_with_the_scripts_own_flags():
   """The rules keep the documented flags and replace the sizes: hand-checked cases."""
   assert planned(["python", "launch/table.py", "--table=veegan1", "--methods=all",
                   "--jobs=8"]) == ["launch/table.py", "--table=veegan1", "--methods=all",
-                                   "--steps=100", "--seeds=1", "--jobs=1", "--datasets=ring"]
+                                   "--steps=2", "--seeds=1", "--jobs=1", "--datasets=ring",
+                                   "--set=train.steps_per_call=2", "--set=train.batch_size=8",
+                                   "--set=eval.num_samples=64",
+                                   "--set=model.generator.hidden=(16,)"]
+  # A documented --set is kept, and the sizes shrink every network the row has.
+  assert planned(["python", "benchmarks/robustness.py", "--methods=gan",
+                  "--set=train.batch_size=64", "--workdir=/tmp/r"]) == [
+                      "benchmarks/robustness.py", "--methods=gan", "--set=train.batch_size=64",
+                      "--workdir=tmp/r", "--geometries=ring", "--seeds=1", "--steps=2",
+                      "--set=train.steps_per_call=2", "--set=eval.num_samples=64",
+                      "--set=model.discriminator.hidden=(16,)",
+                      "--set=model.generator.hidden=(16,)"]
   veegan2 = planned(["python", "launch/table.py", "--table=veegan2", "--budget=short"])
   assert veegan2[:7] == ["launch/table.py", "--table=veegan2", "--budget=short", "--steps=2",
                          "--seeds=1", "--jobs=1", "--datasets=stacked_mnist5k"]

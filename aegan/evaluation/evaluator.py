@@ -48,7 +48,8 @@ evaluation, at `train.steps`, runs it, as with `eval.features`):
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -81,7 +82,8 @@ def num_distinct_examples(dataset: Dataset, arrays: dict) -> int | None:
 
 def map_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh, num: int,
               batch_size: int, outputs: Callable[[Networks, dict], tuple], stream: str,
-              distinct: bool = False) -> Callable:
+              distinct: bool = False,
+              compiler_options: Mapping[str, Any] | None = None) -> Callable:
   """Jitted (params, batch_stats, arrays, seed) -> `outputs(nets, batch)` of `num` single-example
   batches, stacked, the networks in evaluation mode.
 
@@ -91,7 +93,8 @@ def map_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh, num: in
   real data is not drawn with replacement but is example order[i mod n] of the n in `arrays`,
   `order` a permutation drawn from the stream `<stream>/order`, and what is random within it
   (ColorMNIST's colour) from fold_in(stream_key(seed, `<stream>/example`), order[i mod n]):
-  the first min(num, n) examples are distinct.
+  the first min(num, n) examples are distinct. `compiler_options`: XLA options of the program
+  (`jax.jit`'s), over those of $XLA_FLAGS.
   """
   local = num // mesh.size
   distinct = distinct and hasattr(dataset, "num_examples")
@@ -117,7 +120,8 @@ def map_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh, num: in
     return jax.lax.map(draw, indices, batch_size=batch_size)
 
   return jax.jit(jax.shard_map(per_device, mesh=mesh, in_specs=PartitionSpec(),
-                               out_specs=PartitionSpec(DATA_AXIS)))
+                               out_specs=PartitionSpec(DATA_AXIS)),
+                 compiler_options=compiler_options)
 
 
 def in_data_units(dataset: Dataset, x: np.ndarray | jax.Array | None
@@ -133,15 +137,18 @@ def in_data_units(dataset: Dataset, x: np.ndarray | jax.Array | None
 
 def make_evaluation_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh,
                           num: int, batch_size: int, reconstruct: bool = True,
-                          stream: str = "eval/draws") -> Callable:
+                          stream: str = "eval/draws",
+                          compiler_options: Mapping[str, Any] | None = None) -> Callable:
   """`map_draws` (distinct real examples) of (samples, real x, reconstructions or None); no
-  reconstructions unless `reconstruct` and the method has an encoder or reconstructor."""
+  reconstructions unless `reconstruct` and the method has an encoder or reconstructor.
+  `compiler_options`: XLA options of the program (`jax.jit`'s)."""
 
   def outputs(nets, batch):
     reconstruction = method.reconstruct(nets, batch) if reconstruct and method.reconstruct else None
     return method.generate(nets, batch), batch["x"], reconstruction
 
-  return map_draws(method, dataset, mesh, num, batch_size, outputs, stream, distinct=True)
+  return map_draws(method, dataset, mesh, num, batch_size, outputs, stream, distinct=True,
+                   compiler_options=compiler_options)
 
 
 def make_classification_draws(method: Method, dataset: Dataset, mesh: jax.sharding.Mesh,

@@ -34,6 +34,7 @@ from aegan.evaluation.feature_metrics import frechet_distance, gaussian_statisti
 from aegan.evaluation.mixtures import mode_metrics
 from aegan.methods.base import Networks
 from aegan.parallel import data_mesh, replicate
+from tests.conftest import MEASURED_COMPILER_OPTIONS
 
 SEEDS = 3
 NUM_DRAWS = 1_000  # Samples and held-out reconstructions drawn per seed.
@@ -143,13 +144,14 @@ class Trained:
     self.initial = jax.device_get(train.init_state(self.method, optimizers, config.seed, SEEDS))
     update = train.make_update(self.method, optimizers, self.dataset, self.mesh,
                                config.train.batch_size, config.train.steps_per_call,
-                               num_seeds=SEEDS)
+                               num_seeds=SEEDS, compiler_options=MEASURED_COMPILER_OPTIONS)
     self.data = replicate(self.dataset.arrays("train"), self.mesh)
     state = replicate(self.initial, self.mesh)
     for _ in range(config.train.steps // config.train.steps_per_call):
       state, _ = update(state, self.data)
     self.final = jax.device_get(state)
-    self._draw = make_evaluation_draws(self.method, self.dataset, self.mesh, NUM_DRAWS, 250)
+    self._draw = make_evaluation_draws(self.method, self.dataset, self.mesh, NUM_DRAWS, 250,
+                                       compiler_options=MEASURED_COMPILER_OPTIONS)
     self._test = replicate(self.dataset.arrays("test"), self.mesh)
 
   def draws(self, state, seed: int) -> tuple[np.ndarray, ...]:
