@@ -152,3 +152,25 @@ def test_the_same_config_and_seed_run_twice_are_bitwise_identical(tiny_gan, tmp_
   finals = [Checkpointer(str(tmp_path / run / "checkpoints"), 3).restore(make_state())
             for run in ("first", "second")]
   assert int(finals[0].step) == 200 and digest(finals[0]) == digest(finals[1])
+
+
+def test_compiler_options_reach_the_update_program(tiny_gan, float64):
+  """`make_update`'s compiler_options are the XLA options of its program: an option XLA does not
+  have fails its compilation, naming it, and the optimisation level (which this suite sets to 0
+  through XLA_FLAGS) given as 2 changes an iteration's update only in its rounding (float64 here:
+  to float32's resolution of each parameter's move)."""
+  tiny_gan.model.compute_dtype = "float64"
+  method, dataset, optimizers = train.build(tiny_gan)
+  mesh = data_mesh(jax.devices()[:1])
+  data = replicate(dataset.arrays("train"), mesh)
+  initial = float64(jax.device_get(train.init_state(method, optimizers, tiny_gan.seed)))
+
+  def moves(options):
+    update = train.make_update(method, optimizers, dataset, mesh, tiny_gan.train.batch_size, 1,
+                               compiler_options=options)
+    state, _ = update(replicate(initial, mesh), data)
+    return jax.tree.map(np.subtract, jax.device_get(state.params), initial.params)
+
+  with pytest.raises(Exception, match="xla_no_such_option"):
+    moves({"xla_no_such_option": True})
+  assert_equal_to_float32_resolution(moves({"xla_backend_optimization_level": 2}), moves(None))
