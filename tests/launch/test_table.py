@@ -102,7 +102,7 @@ def test_a_small_table_has_each_cell_with_the_papers_number(tmp_path):
 
 
 # The image tables (configs/tables.py, kind "images"): one cell each, a few iterations, with a
-# classifier trained for 50 iterations (its accuracy is what it is; the table reports it).
+# classifier trained for 10 iterations (its accuracy is what it is; the table reports it).
 def run_image_table(table: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
   return subprocess.run([sys.executable, TABLE, f"--table={table}", *args], cwd=REPO,
                         env=dict(os.environ, JAX_NUM_CPU_DEVICES="1", **(env or {})),
@@ -123,7 +123,7 @@ def test_veegan2_cell_is_the_mean_and_std_of_its_seeds_runs_beside_the_papers(tm
   sizes = [f"--set={path}={value}" for path, value in
            image_table_fields("veegan2", "stacked_mnist5k").items()]
   args = ["--methods=veegan", "--datasets=stacked_mnist5k", "--seeds=2", "--budget=short",
-          "--steps=20", "--classifier_steps=50", f"--workdir={tmp_path}", *sizes]
+          "--steps=4", "--classifier_steps=10", f"--workdir={tmp_path}", *sizes]
   result = run_image_table("veegan2", *args)
   assert result.returncode == 0, result.stderr
   table = (tmp_path / "table.md").read_text()
@@ -133,7 +133,7 @@ def test_veegan2_cell_is_the_mean_and_std_of_its_seeds_runs_beside_the_papers(tm
   assert "IvOM: ours is the mean squared error per pixel value on the [-1, 1] scale" in table
   # Each cell's progress, as launch/main.py logs it; none of Orbax's notes on the classifier's
   # read-only checkpoints; a last line naming table.md and the figure.
-  assert re.search(r"step 20/20 \| [\d.]+ it/s \| ETA", result.stderr), result.stderr
+  assert re.search(r"step 4/4 \| [\d.]+ it/s \| ETA", result.stderr), result.stderr
   assert "read only" not in result.stderr and "read_only" not in result.stderr, result.stderr
   assert result.stdout.splitlines()[-1] == (f"table: {tmp_path / 'table.md'}; figures: "
                                             f"{tmp_path / 'stacked_mnist5k.png'}")
@@ -156,12 +156,12 @@ def test_veegan2_cell_is_the_mean_and_std_of_its_seeds_runs_beside_the_papers(tm
   # protocol: the classifier the table trained first counts the modes, IvOM at the end.
   config = json.load(open(tmp_path / "veegan_stacked_mnist5k" / "seed1" / "config.json"))
   assert config["seed"] == 1 and config["train"]["num_seeds"] == 1
-  assert config["train"]["steps"] == 20 and config["model"]["generator"]["width"] == 16
+  assert config["train"]["steps"] == 4 and config["model"]["generator"]["width"] == 16
   assert config["eval"]["classifier"]["workdir"] == str(tmp_path / "classifier_mnist5k")
   assert config["eval"]["ivom"]["final_only"]
   classifier = json.load(open(tmp_path / "classifier_mnist5k" / "results.json"))
   assert (f"classifier classifier_mnist5k: {100 * classifier['eval/accuracy']:.1f}% test "
-          "accuracy after 50 iterations") in table
+          "accuracy after 10 iterations") in table
   # The column's figure: the first seed's 32 samples (2 rows of 16 tiles, 28 px upscaled 3x)
   # under a title, then its real/reconstruction pairs.
   figure = np.asarray(PIL.Image.open(tmp_path / "stacked_mnist5k.png"))
@@ -191,7 +191,7 @@ def test_alpha_gan_cell_has_the_battery_and_the_real_datas_reference(tmp_path):
   sizes = [f"--set={path}={value}" for path, value in
            image_table_fields("alpha_gan", "color_mnist5k").items()]
   result = run_image_table("alpha_gan", "--methods=alpha_gan", "--datasets=color_mnist5k",
-                           "--seeds=1", "--budget=short", "--steps=20", "--classifier_steps=50",
+                           "--seeds=1", "--budget=short", "--steps=4", "--classifier_steps=10",
                            f"--workdir={tmp_path}", *sizes)
   assert result.returncode == 0, result.stderr
   table = (tmp_path / "table.md").read_text()
