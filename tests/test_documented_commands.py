@@ -17,7 +17,6 @@ CPU device, sharing imports and compilations.
 """
 
 import json
-import math
 import os
 import pathlib
 from typing import Callable
@@ -135,37 +134,36 @@ def shrink_main(args: list[str]) -> list[str]:
   return with_config_fields(args, tiny_fields(config))
 
 
+def cell_fields(config: ml_collections.ConfigDict, with_networks: bool = True
+                ) -> dict[str, object]:
+  """`tiny_fields` but the iterations and the evaluation and checkpoint schedule, which the
+  scripts that train cells set from their own flags (`--steps`)."""
+  return {path: value for path, value in tiny_fields(config, with_networks).items()
+          if not path.startswith(("train.steps", "train.log_every", "eval.every", "checkpoint."))}
+
+
 def image_table_fields(table_name: str, data: str) -> dict[str, object]:
   """The evaluation sizes of an image table's cell config (its protocol applied)."""
   from configs.tables import TABLES, image_row_config  # pylint: disable=import-outside-toplevel
   table = TABLES[table_name]
   config = image_row_config(table, table["methods"][0], data)
-  config = table["protocol"](config, "classifier")
-  fields = tiny_fields(config, with_networks=False)
-  return {path: value for path, value in fields.items()
-          if not path.startswith(("train.steps", "train.log_every", "eval.every", "checkpoint."))}
+  return cell_fields(table["protocol"](config, "classifier"), with_networks=False)
 
 
-def shared_tiny_fields(configs: list[ml_collections.ConfigDict]) -> dict[str, object]:
-  """The tiny sizes (`tiny_fields`) every one of `configs` has, as `--set` path=value strings
-  apply them to every cell; the iterations and evaluation schedule are left to the script's own
-  flags."""
-  shared = None
-  for config in configs:
-    fields = {path: value for path, value in tiny_fields(config).items()
-              if not path.startswith(("train.steps", "train.log_every", "eval.every",
-                                      "checkpoint."))}
-    shared = fields if shared is None else {path: value for path, value in shared.items()
-                                            if fields.get(path) == value}
-  return shared or {}
+def shared_cell_fields(configs: list[ml_collections.ConfigDict]) -> dict[str, object]:
+  """The `cell_fields` every one of `configs` has, with the same value: what a `--set`, which
+  applies to every cell, may shrink."""
+  first_fields, *others = [cell_fields(config) for config in configs]
+  return {path: value for path, value in first_fields.items()
+          if all(fields.get(path) == value for fields in others)}
 
 
 def mixture_set(methods: list[str], family: str, steps: int) -> list[str]:
   """`--set` values that shrink mixture cells of `methods` on `family`: one call of `steps`
-  iterations and the sizes all their configs share (`shared_tiny_fields`)."""
+  iterations and the sizes all their configs share (`shared_cell_fields`)."""
   configs = [importlib.import_module(f"configs.{method}_{family}").get_config()
              for method in methods]
-  fields = {"train.steps_per_call": steps, **shared_tiny_fields(configs)}
+  fields = {"train.steps_per_call": steps, **shared_cell_fields(configs)}
   return [f"{path}={value}" for path, value in fields.items()]
 
 
