@@ -25,6 +25,12 @@ os.environ.setdefault("JAX_NUM_CPU_DEVICES", "4")
 # ends elsewhere), so the learning tests, whose comments give measured values, compile with the
 # fusion emitters (`MEASURED_COMPILER_OPTIONS`).
 FUSION_EMITTERS_FLAG = "--xla_cpu_use_fusion_emitters=false"
+# numpy's OpenBLAS on one thread, for this process and those it starts: the tests run on as
+# many pytest-xdist workers as cores, and a BLAS call that spreads its threads over cores the
+# other worker holds waits for them. The Fréchet distances' eigenproblems (384 features, an
+# eigh and an SVD) took 0.04 s on one thread against 0.1 to 1.9 s on two while another process
+# held the cores (2-core AMD EPYC); on an idle machine one thread is as fast at these sizes.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def xla_knows(flag: str) -> bool:

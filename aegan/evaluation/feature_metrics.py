@@ -68,7 +68,8 @@ def sqrtm_psd(matrix: np.ndarray) -> np.ndarray:
   return (eigenvectors * np.sqrt(np.maximum(eigenvalues, 0.0))) @ eigenvectors.T
 
 
-def trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
+def trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray,
+                       root2: np.ndarray | None = None) -> float:
   """Tr((Σ1 Σ2)^{1/2}) for symmetric PSD Σ1, Σ2, without a square root of a non-symmetric matrix.
 
   Σ1 Σ2 is not symmetric, but with S1 = Σ1^{1/2} it is similar to the symmetric PSD matrix
@@ -87,26 +88,39 @@ def trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
   pytorch-fid instead calls `scipy.linalg.sqrtm(Σ1 @ Σ2)` on the non-symmetric product, which
   can come back with imaginary parts, or inaccurate, when the covariances are ill-conditioned
   or singular; it then retries with ε·I added to both. Here everything is real, no retry.
+
+  `root2`, if given, is `sqrtm_psd(sigma2)` computed once for a reference that several sets are
+  compared with (`gaussian_reference`), saving one of the two eigenproblems per comparison.
   """
-  product = sqrtm_psd(sigma1) @ sqrtm_psd(sigma2)
+  product = sqrtm_psd(sigma1) @ (sqrtm_psd(sigma2) if root2 is None else root2)
   return float(np.sum(np.linalg.svd(product, compute_uv=False)))
 
 
 def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray,
-                     sigma2: np.ndarray) -> float:
+                     sigma2: np.ndarray, root2: np.ndarray | None = None) -> float:
   """The Fréchet (2-Wasserstein) distance² between N(μ1, Σ1) and N(μ2, Σ2), i.e. FID when the
   statistics are those of Inception features (Heusel et al. 2017, arXiv 1706.08500, Section 3):
 
       d² = ‖μ1 − μ2‖² + Tr(Σ1 + Σ2 − 2 (Σ1 Σ2)^{1/2})
 
   in float64; the trace of the square root is `trace_sqrt_product` (two symmetric
-  eigenproblems and one SVD). Exactly the formula of TTUR / pytorch-fid, minus their complex-part checks.
+  eigenproblems and one SVD; one with `root2` = sqrtm_psd(Σ2) given). Exactly the formula of
+  TTUR / pytorch-fid, minus their complex-part checks.
   """
   mu1, mu2 = np.asarray(mu1, dtype=np.float64), np.asarray(mu2, dtype=np.float64)
   sigma1, sigma2 = np.asarray(sigma1, dtype=np.float64), np.asarray(sigma2, dtype=np.float64)
   mean_term = float(np.sum((mu1 - mu2) ** 2))
   return mean_term + float(np.trace(sigma1) + np.trace(sigma2)) - 2 * trace_sqrt_product(
-      sigma1, sigma2)
+      sigma1, sigma2, root2)
+
+
+def gaussian_reference(features: np.ndarray | jax.Array
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+  """(μ, Σ, sqrtm_psd(Σ)) of a reference set's `features` [N, D]: what several sets x are
+  compared with, `frechet_distance(*gaussian_statistics(x), *reference)`, Σ's square root
+  computed once instead of at every comparison (a D-dimensional eigenproblem each)."""
+  mean, covariance = gaussian_statistics(features)
+  return mean, covariance, sqrtm_psd(covariance)
 
 
 def frechet_inception_distance(features_x: np.ndarray | jax.Array,

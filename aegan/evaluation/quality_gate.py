@@ -100,12 +100,13 @@ class QualityGate:
     self._reference = None
 
   def reference(self) -> dict:
-    """The real sets' statistics: A's Gaussian fit, and the `_real`/`_shuffled` metrics."""
+    """The real sets' statistics: A's Gaussian fit with its covariance's square root
+    (`gaussian_reference`), and the `_real`/`_shuffled` metrics."""
     if self._reference is not None:
       return self._reference
     real = reference_images(self._dataset, "test", 2 * self.size)
     reference, other = real[:self.size], real[self.size:]
-    statistics = feature_metrics.gaussian_statistics(self._features(reference)[0])
+    statistics = feature_metrics.gaussian_reference(self._features(reference)[0])
     metrics = {}
     for name, images in (("real", other), ("shuffled", shuffle_pixels(other))):
       features, probabilities = self._features(images)

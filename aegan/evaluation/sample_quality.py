@@ -129,7 +129,7 @@ class FeatureMetrics:
         cache_dir, f"{_data_key(config.data)}_{section.split}_{self.network.name}_{section.num_real}")
     self.description = {"network": self.network.description, "resize": self.network.resize,
                         "samples": section.num_samples, "reference": self._cache_stem + ".npz"}
-    self._reference = None
+    self._reference = self._reference_gaussian = None
 
   def reference(self) -> tuple[np.ndarray, np.ndarray]:
     """The real images' (features, probabilities): from the cache, or computed and cached."""
@@ -157,6 +157,8 @@ class FeatureMetrics:
   def __call__(self, samples: np.ndarray) -> dict[str, float]:
     """The metrics (module docstring) of uint8 samples [>= num_samples, H, W, C]."""
     real_features, real_probabilities = self.reference()
+    if self._reference_gaussian is None:
+      self._reference_gaussian = feature_metrics.gaussian_reference(real_features)
     section = self._section
     images = samples[:section.num_samples]
     progress = Progress(f"features of {len(images)} samples", len(images), "images")
@@ -169,7 +171,8 @@ class FeatureMetrics:
     score, score_std = feature_metrics.inception_score(probabilities, section.is_splits)
     real_score, _ = feature_metrics.inception_score(real_probabilities, section.is_splits)
     precision, recall = feature_metrics.precision_recall(real_features, features, section.k)
-    metrics = {"eval/fid": feature_metrics.frechet_inception_distance(real_features, features),
+    metrics = {"eval/fid": feature_metrics.frechet_distance(
+                   *feature_metrics.gaussian_statistics(features), *self._reference_gaussian),
                "eval/kid": kid, "eval/kid_subset_std": kid_std,
                "eval/inception_score": score, "eval/inception_score_split_std": score_std,
                "eval/inception_score_ceiling": feature_metrics.inception_score_ceiling(

@@ -10,7 +10,8 @@ import scipy.linalg
 
 from aegan.evaluation.feature_metrics import (expected_entropy_of_uniform_draws,
                                               frechet_distance, frechet_inception_distance,
-                                              gaussian_statistics, inception_score,
+                                              gaussian_reference, gaussian_statistics,
+                                              inception_score,
                                               inception_score_ceiling,
                                               kernel_inception_distance, knn_squared_radii,
                                               polynomial_mmd2_unbiased, precision_recall,
@@ -52,6 +53,22 @@ def test_fid_of_full_covariances_matches_scipy_sqrtm_reference():
   reference = (np.sum((mu1 - mu2)**2) + np.trace(sigma1) + np.trace(sigma2)
                - 2 * np.trace(scipy.linalg.sqrtm(sigma1 @ sigma2)).real)
   np.testing.assert_allclose(frechet_distance(mu1, sigma1, mu2, sigma2), reference, rtol=1e-10)
+
+
+def test_fid_against_a_reference_with_its_square_root_is_the_fid():
+  """`gaussian_reference` keeps Σ's square root for later comparisons: the same Fréchet distance
+  as computing it each time, to the rounding of float64 (the nuclear norm of S1·S2 against
+  that of the same product from the same roots), and the root squares back to Σ."""
+  rng = np.random.default_rng(3)
+  reference_features = rng.normal(size=(200, 12)) @ rng.normal(size=(12, 12))
+  samples = rng.normal(size=(150, 12)) @ rng.normal(size=(12, 12)) + 0.5
+  mean, covariance, root = gaussian_reference(reference_features)
+  np.testing.assert_allclose(root @ root, covariance, rtol=0, atol=1e-12 * np.abs(covariance).max())
+  with_root = frechet_distance(*gaussian_statistics(samples), mean, covariance, root)
+  assert with_root == pytest.approx(frechet_inception_distance(samples, reference_features),
+                                    rel=1e-12)
+  assert with_root == pytest.approx(frechet_inception_distance(reference_features, samples),
+                                    rel=1e-12)
 
 
 def test_fid_of_identical_statistics_is_zero():
