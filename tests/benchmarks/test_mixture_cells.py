@@ -84,8 +84,12 @@ def run_benchmark(script: str, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_robustness_writes_a_row_per_cell_with_its_seeds_results(tmp_path):
+  # Tiny cells (one call of 4 iterations, 16-unit networks): the test reads how the table is
+  # assembled from the cells' results.
+  tiny = ["--set=train.steps_per_call=4", "--set=model.generator.hidden=(16,)",
+          "--set=model.discriminator.hidden=(16,)", "--set=eval.num_samples=500"]
   result = run_benchmark("robustness.py", "--methods=gan", "--geometries=ring8_wide,grid3_small",
-                         "--seeds=2", "--steps=100", f"--workdir={tmp_path}")
+                         "--seeds=2", "--steps=4", *tiny, f"--workdir={tmp_path}")
   assert result.returncode == 0, result.stderr
   table = (tmp_path / "robustness.md").read_text()
   rows = [line for line in table.splitlines() if line.startswith("| gan")]
@@ -95,8 +99,9 @@ def test_robustness_writes_a_row_per_cell_with_its_seeds_results(tmp_path):
   assert rows[1].split("|")[3].strip() == (
       f"{sum(modes) / 2:.1f} ± {abs(modes[0] - modes[1]) / 2**0.5:.1f} / 9")
   config = json.load(open(tmp_path / "gan_grid3_small" / "config.json"))
-  assert config["data"]["spacing"] == 0.5 and config["train"]["steps"] == 100
-  assert "100 iterations per cell; overrides: none (shipped configs)" in table
+  assert config["data"]["spacing"] == 0.5 and config["train"]["steps"] == 4
+  assert config["model"]["generator"]["hidden"] == [16]
+  assert f"4 iterations per cell; overrides: {', '.join(arg[6:] for arg in tiny)};" in table
 
 
 def test_an_unknown_geometry_is_refused(tmp_path):
