@@ -35,7 +35,10 @@ celeba_experiments/ops.py, `ops.py` below).
   M/model.py:147-150]; batch 128 [M/config.py:14]; one discriminator update, then one
   generator update on the same z [M/model.py:184-196];
 - stacks in [-1, 1] [M/model.py:346], three digits drawn uniformly and independently for each
-  stack [M/model.py:339-344];
+  stack [M/model.py:339-344], fresh stacks at every iteration [M/model.py:178]: here
+  `data.fresh` (aegan/data/images.py `StackedImages`), of the 4,000 training digits for
+  stacked_mnist5k and of MNIST's 60,000 for stacked_mnist (the reference's source,
+  M/model.py:348-353); the data set's fixed table of stacks serves only the evaluation;
 - 500,000 iterations: one epoch of 500,000·128 stacks [M/config.py:9, 21; M/model.py:174-177];
 - evaluation: 25,600 samples [M/config.py:19], each channel labelled by an MNIST classifier
   [M/model.py:237-243]; a mode (one of the 1,000 triples) counts once one sample has it
@@ -44,10 +47,7 @@ celeba_experiments/ops.py, `ops.py` below).
   configs/common.py `count_stacked_modes`); the confident counts and the classifier-feature
   scores are extra measures.
 Where ours differs:
-- stacks: the reference draws fresh stacks at every iteration [M/model.py:178]; ours draw
-  uniformly from the data set's fixed 128,000 distinct triples (configs/common.py
-  `stacked_mnist5k`, `stacked_mnist`), of 4,000 training digits for stacked_mnist5k and of
-  MNIST's 60,000 for stacked_mnist (the reference's source, M/model.py:348-353);
+- stacked_mnist5k's 4,000 training digits: 6.4e10 possible stacks against MNIST's 2.2e14;
 - evaluation BatchNorm: the reference's sampler normalises each batch of 128 samples by its own
   statistics [M/model.py:312-337, BN in training mode]; ours uses the running averages.
 The rows beyond DCGAN [Metz et al. and PacGAN; the others ours]:
@@ -137,6 +137,7 @@ def with_protocol(config: ml_collections.ConfigDict, capacity: str) -> ml_collec
     del config[section]  # Replaced whole (an update cannot replace placeholder fields).
     config[section] = fields
   config = common.count_stacked_modes(config)
+  config.data.fresh = True  # A new stack at every draw [M/model.py:178].
   config.eval.num_samples = EVAL_SAMPLES
   return config
 

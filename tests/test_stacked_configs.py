@@ -19,7 +19,7 @@ def test_protocol_m_config_has_the_protocols_settings(argument):
   packing = int(row.removeprefix("pacgan")) if row.startswith("pacgan") else 1
   assert config.train.batch_size == 128 * packing and config.train.steps == 500_000
   assert config.model.latent_dim == 256 and config.eval.num_samples == 25_600
-  assert config.data.name == "stacked_mnist5k"
+  assert config.data.name == "stacked_mnist5k" and config.data.fresh  # New stacks every draw.
   assert config.model.generator.to_dict() == dict(
       kind="conv", width=8, batch_norm=True, upsample="transposed", kernel=3, base_size=4,
       output_kernel=3)
@@ -41,7 +41,7 @@ def test_protocol_v_config_has_the_protocols_settings(row):
   packing = int(row.removeprefix("pacgan")) if row.startswith("pacgan") else 1
   assert config.train.batch_size == 64 * packing and config.train.steps == 100_000
   assert config.model.latent_dim == 100 and config.eval.num_samples == 26_000
-  assert config.data.name == "stacked_mnist"
+  assert config.data.name == "stacked_mnist" and not config.data.get("fresh", False)  # 128k stacks.
   assert (config.model.generator.width, config.model.generator.kernel,
           config.model.generator.base_size) == (64, 5, 2)
   assert (config.model.discriminator.kernel, config.model.discriminator.final_size) == (5, 2)

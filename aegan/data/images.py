@@ -124,13 +124,17 @@ class StackedImages:
 
   A split is `source`'s split of images plus a fixed [num, 3] table of distinct triples of
   image indices (`distinct_triples`), drawn with numpy from (stack_seed, split); a draw is a
-  uniformly chosen row, example i is row i.
+  uniformly chosen row, example i is row i. With `fresh`, a draw instead stacks three images
+  drawn uniformly and independently from the split's images, a new stack at every draw (Metz et
+  al.'s protocol: its training stacks are drawn on the fly), and the table serves only the
+  indexed examples (the evaluation's held-out stacks and references).
   """
 
   source: LabelledImages
   num_train: int
   num_test: int
   stack_seed: int
+  fresh: bool = False
 
   @property
   def example_shape(self) -> tuple[int, ...]:
@@ -154,17 +158,25 @@ class StackedImages:
                        ) -> tuple[jax.Array, jax.Array]:
     """The stack of row `index` of the triples and its label (`key` unused)."""
     del key
-    triple = arrays["triples"][index]
-    channels = arrays["images"][triple, ..., 0]  # [3, H, W]
-    label = jnp.sum(arrays["labels"][triple] * jnp.array([100, 10, 1], jnp.int32))
-    return to_float(jnp.moveaxis(channels, 0, -1)), label
+    return _stack(arrays, arrays["triples"][index])
 
   def sample_labelled(self, arrays: dict[str, jax.Array], key: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """A uniformly chosen row of the table, or, `fresh`, a stack of three images drawn
+    uniformly and independently."""
+    if self.fresh:
+      return _stack(arrays, jax.random.randint(key, (3,), 0, arrays["images"].shape[0]))
     index = jax.random.randint(key, (), 0, arrays["triples"].shape[0])
     return self.example_labelled(arrays, index, key)
 
   def sample(self, arrays: dict[str, jax.Array], key: jax.Array) -> jax.Array:
     return self.sample_labelled(arrays, key)[0]
+
+
+def _stack(arrays: dict[str, jax.Array], triple: jax.Array) -> tuple[jax.Array, jax.Array]:
+  """The images of `triple` (3 indices) as R, G, B in [-1, 1], and 100 l_R + 10 l_G + l_B."""
+  channels = arrays["images"][triple, ..., 0]  # [3, H, W]
+  label = jnp.sum(arrays["labels"][triple] * jnp.array([100, 10, 1], jnp.int32))
+  return to_float(jnp.moveaxis(channels, 0, -1)), label
 
 
 @dataclasses.dataclass(frozen=True)
@@ -247,9 +259,10 @@ def celeb_a(data_dir: str | None = None, crop_size: int = 108, image_size: int =
 
 
 def stacked_mnist(data_dir: str | None = None, num_train: int = 128_000, num_test: int = 10_000,
-                  stack_seed: int = 0) -> StackedImages:
-  """Stacked-MNIST: 28x28x3, three MNIST digits as R, G, B; 1000 modes."""
-  return StackedImages(mnist(data_dir), num_train, num_test, stack_seed)
+                  stack_seed: int = 0, fresh: bool = False) -> StackedImages:
+  """Stacked-MNIST: 28x28x3, three MNIST digits as R, G, B; 1000 modes; `fresh`: every draw a
+  new stack (`StackedImages`)."""
+  return StackedImages(mnist(data_dir), num_train, num_test, stack_seed, fresh)
 
 
 def color_mnist(data_dir: str | None = None) -> ColouredImages:

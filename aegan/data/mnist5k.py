@@ -69,10 +69,11 @@ def mnist5k(split_seed: int = 0) -> LabelledImages:
 
 
 def stacked_mnist5k(num_train: int = 128_000, num_test: int = 10_000, stack_seed: int = 0,
-                    split_seed: int = 0) -> StackedImages:
+                    split_seed: int = 0, fresh: bool = False) -> StackedImages:
   """Stacked-MNIST from the 5,000 digits: 28x28x3, each channel a digit of the same split; 1000
-  modes. `num_train`/`num_test` stacks per split (the size of stacked_mnist's)."""
-  return StackedImages(mnist5k(split_seed), num_train, num_test, stack_seed)
+  modes. `num_train`/`num_test` stacks per split (the size of stacked_mnist's); `fresh`: every
+  draw a new stack instead (`StackedImages`)."""
+  return StackedImages(mnist5k(split_seed), num_train, num_test, stack_seed, fresh)
 
 
 def color_mnist5k(split_seed: int = 0) -> ColouredImages:

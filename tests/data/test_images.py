@@ -139,6 +139,28 @@ def test_stacked_mnist_labels_name_the_digits_in_each_channel(data_dirs):
   assert all(tuple(triple) in rows for triple in triples)
 
 
+def test_fresh_stacks_are_three_uniform_independent_digits_at_every_draw(data_dirs):
+  # A table of 5 stacks of the 20 training digits: table draws repeat those 5; fresh draws stack
+  # images[randint(key, (3,), 0, 20)], of 8,000 possible triples (400 draws: ~390 distinct).
+  table, fresh = (images.stacked_mnist(data_dir=data_dirs["tensor"], num_train=5, num_test=5,
+                                       fresh=fresh) for fresh in (False, True))
+  arrays = fresh.arrays("train")
+  keys = jax.random.split(jax.random.key(1), 400)
+  x_table, _ = draw(table, table.arrays("train"), keys)
+  x, labels = draw(fresh, arrays, keys)
+  assert len({example.tobytes() for example in x_table}) <= 5
+  triples = np.asarray(jax.vmap(lambda key: jax.random.randint(key, (3,), 0, 20))(keys))
+  np.testing.assert_array_equal(np.rint(127.5 * x + 127.5).astype(np.uint8),
+                                np.concatenate([MNIST["train"][0][triples[:, c]] for c in range(3)],
+                                               axis=-1))
+  np.testing.assert_array_equal(labels, MNIST["train"][1][triples] @ [100, 10, 1])
+  assert len({tuple(triple) for triple in triples}) > 370
+  # Indexed examples (the evaluation's) stay the table's rows.
+  example, _ = fresh.example_labelled(arrays, 3, jax.random.key(0))
+  np.testing.assert_array_equal(np.rint(127.5 * np.asarray(example) + 127.5),
+                                np.concatenate(MNIST["train"][0][arrays["triples"][3]], axis=-1))
+
+
 def test_stacked_tables_hold_distinct_triples(data_dirs):
   # 300 triples of 10 test digits (1,000 possible): drawn with replacement, ~45 pairs of rows
   # would repeat a stack; the table holds each triple at most once.
