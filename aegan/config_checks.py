@@ -65,8 +65,18 @@ NETWORK_SYMBOLS = {"discriminator": "D", "generator": "G", "encoder": "E", "reco
 
 def rates_recipe(config: ml_collections.ConfigDict, *networks: str) -> str:
   """The learning rates of `networks` and every network's schedule, as a table's recipe column
-  shows them: "D 0.01, cosine"; "E 0.001, G 0.001, constant/cosine" where schedules differ."""
-  rates = ", ".join(f"{NETWORK_SYMBOLS.get(name, name)} {config.optimizer[name].learning_rate:g}"
+  shows them: "D 0.01, cosine"; "E 0.001, G 0.001, constant/cosine" where schedules differ;
+  "D 0.01·(8/K)^2 in [0.001, 0.01]" for a rate that follows the data's K modes (`per_modes`,
+  aegan/optimizers.py)."""
+
+  def rate(optimizer: ml_collections.ConfigDict) -> str:
+    rule = optimizer.get("per_modes")
+    if rule is None:
+      return f"{optimizer.learning_rate:g}"
+    return (f"{optimizer.learning_rate:g}·({rule.modes}/K)^{rule.power:g} in "
+            f"[{optimizer.learning_rate * rule.min_fraction:g}, {optimizer.learning_rate:g}]")
+
+  rates = ", ".join(f"{NETWORK_SYMBOLS.get(name, name)} {rate(config.optimizer[name])}"
                     for name in networks)
   schedules = sorted({optimizer.get("schedule", "constant") for optimizer in config.optimizer.values()})
   return f"{rates}, {'/'.join(schedules)}"

@@ -65,6 +65,12 @@ def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
     schedule = optimizer.get("schedule", "constant")
     require(schedule in SCHEDULES,
              f"unknown schedule {schedule!r} for {network}; choose one of {list(SCHEDULES)}")
+    if optimizer.get("per_modes") is not None:
+      rule = optimizer.per_modes
+      require(set(rule.keys()) == {"modes", "power", "min_fraction"} and rule.modes > 0
+              and rule.power >= 0 and 0 < rule.min_fraction <= 1,
+              f"config.optimizer.{network}.per_modes needs modes > 0, power >= 0 and "
+              f"0 < min_fraction <= 1, got {rule.to_dict()} (aegan/optimizers.py)")
     require("decay_steps" not in optimizer,
              f"config.optimizer.{network}.decay_steps is not a field: a schedule decays over "
              "the run's config.train.steps iterations (aegan/optimizers.py)")

@@ -58,7 +58,7 @@ def build(config: ml_collections.ConfigDict) -> tuple[
     raise configuration.ConfigError(
         f"{config.method} trains on labelled draws, which train.data_placement=host does not "
         "stream: use train.data_placement=device")
-  optimizers = make_optimizers(config, method.networks, method.phases)
+  optimizers = make_optimizers(config, method.networks, method.phases, dataset.num_modes)
   return method, dataset, optimizers
 
 

@@ -44,6 +44,7 @@ from aegan.evaluation import Evaluator
 from aegan.evaluation.seeds import evaluate_seeds
 from aegan.experiment import SEED_AXES, TrainState, build, init_state
 from aegan.methods import Method, Networks
+from aegan.optimizers import initial_rate
 from aegan.parallel import (DATA_AXIS, data_mesh, data_parallel, replicate,
                             wait_if_cpu_collectives)
 from aegan.preemption import Preempted, StopRequests
@@ -239,6 +240,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict[
       os.makedirs(os.path.join(workdir, "samples"), exist_ok=True)
     configuration.write(config, workdir)
   logging.info("%s on %s, %d device(s), workdir %s", config.method, config.data.name, mesh.size, workdir)
+  for network, optimizer in config.optimizer.items():
+    if optimizer.get("per_modes") is not None:
+      logging.info("%s: learning rate %.3g for %d modes (optimizer.%s.per_modes)", network,
+                   initial_rate(optimizer, dataset.num_modes), dataset.num_modes, network)
   if restored is not None:
     state = restored
     logging.info("resuming from step %d", int(state.step))

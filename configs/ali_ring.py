@@ -40,6 +40,8 @@ def as_ali(config: ml_collections.ConfigDict, method: str = "ali") -> ml_collect
   del config.model["reconstructor"]
   config.optimizer.encoder = config.optimizer.reconstructor
   del config.optimizer["reconstructor"]
+  if "per_modes" in config.optimizer.discriminator:  # VEEGAN's rule; ALI keeps one rate.
+    del config.optimizer.discriminator["per_modes"]
   config.loss = ml_collections.ConfigDict(dict(
       adversarial_form="non_saturating",
       discriminator_updates=config.loss.discriminator_updates))

@@ -42,10 +42,17 @@ def mlp(hidden: tuple[int, ...], activation: str = "relu", batch_norm: bool = Fa
 
 
 def adam(learning_rate: float, b1: float = 0.5, b2: float = 0.999,
-         schedule: str = "constant") -> dict:
+         schedule: str = "constant", per_modes: dict | None = None) -> dict:
   """Adam; β1 0.5 as in VEEGAN's code and DCGAN. `schedule` decays the rate to 0 over the run's
-  `train.steps` iterations ("cosine", "linear"; aegan/optimizers.py) or keeps it ("constant")."""
-  return dict(name="adam", learning_rate=learning_rate, b1=b1, b2=b2, schedule=schedule)
+  `train.steps` iterations ("cosine", "linear"; aegan/optimizers.py) or keeps it ("constant").
+  `per_modes` (dict(modes, power, min_fraction)): `learning_rate` is the rate at `modes` modes
+  and the run's rate follows the data's number of modes K as
+  rate · max(min_fraction, min(1, modes/K)^power)
+  (aegan/optimizers.py, `initial_rate`)."""
+  fields = dict(name="adam", learning_rate=learning_rate, b1=b1, b2=b2, schedule=schedule)
+  if per_modes is not None:
+    fields["per_modes"] = per_modes
+  return fields
 
 
 def schedule(steps: int | ml_collections.FieldReference, batch_size: int, steps_per_call: int,

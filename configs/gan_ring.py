@@ -30,6 +30,8 @@ def as_gan(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
       adversarial_form="non_saturating",
       discriminator_updates=config.loss.discriminator_updates, generator_updates=1))
   config.optimizer.discriminator.learning_rate = 1e-3
+  if "per_modes" in config.optimizer.discriminator:  # VEEGAN's rule; GAN keeps one rate.
+    del config.optimizer.discriminator["per_modes"]
   for optimizer in config.optimizer.values():
     optimizer.schedule = "constant"
   return config

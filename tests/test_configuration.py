@@ -78,3 +78,13 @@ def test_config_json_is_the_resolved_config(tiny_veegan, tmp_path):
   with open(tmp_path / "config.json") as f:
     saved = json.load(f)
   assert saved["method"] == "veegan" and saved["model"]["latent_dim"] == 4
+
+
+@pytest.mark.parametrize("rule", [dict(modes=8, power=2.0, min_fraction=1.5),
+                                  dict(modes=8, power=2.0, min_fraction=0.0),
+                                  dict(modes=0, power=2.0, min_fraction=0.1),
+                                  dict(modes=8, power=-1.0, min_fraction=0.1),
+                                  dict(modes=8, power=2.0)])
+def test_a_rate_per_modes_needs_its_three_fields_in_range(tiny_veegan, rule):
+  tiny_veegan.optimizer.discriminator.per_modes = rule
+  assert refusal(tiny_veegan).startswith("config.optimizer.discriminator.per_modes needs modes > 0")

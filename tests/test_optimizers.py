@@ -4,10 +4,12 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 import optax
+import pytest
 
+from aegan.experiment import build
 from aegan.methods import make_method
 from aegan.methods.base import Phase
-from aegan.optimizers import learning_rate, make_optimizer, make_optimizers, updates_per_iteration
+from aegan.optimizers import initial_rate, learning_rate, make_optimizer, make_optimizers, updates_per_iteration
 
 
 def run(optimizer: optax.GradientTransformation, updates: int) -> list[float]:
@@ -84,3 +86,35 @@ def test_adam_reads_its_betas():
   _, state = optimizer.update(jnp.ones(()), optimizer.init(jnp.zeros(())), jnp.zeros(()))
   adam_state = state[0]
   np.testing.assert_allclose([adam_state.mu, adam_state.nu], [1 - 0.5, 1 - 0.9], rtol=1e-6)
+
+
+def test_a_rate_per_modes_falls_as_the_power_of_the_modes_down_to_its_least_fraction():
+  config = ml_collections.ConfigDict(dict(name="adam", learning_rate=1e-2,
+                                          per_modes=dict(modes=8, power=2.0, min_fraction=0.1)))
+  # (8/K)² · 1e-2: 1e-2 at 8 modes and at fewer, 1.024e-3 at 25, a tenth, 1e-3, at 49
+  # (2.67e-4 below a tenth of the rate).
+  for num_modes, expected in ((4, 1e-2), (8, 1e-2), (12, 1e-2 * 4 / 9), (25, 1.024e-3), (49, 1e-3)):
+    assert initial_rate(config, num_modes) == pytest.approx(expected, rel=1e-12)
+  with pytest.raises(ValueError, match="modes"):
+    initial_rate(config, None)
+  del config.per_modes
+  assert initial_rate(config, 49) == 1e-2  # Without the rule the rate is the config's.
+
+
+@pytest.mark.parametrize("size, rate", [(5, 1.024e-3), (7, 1e-3)])
+def test_veegans_grid_discriminator_takes_the_rate_of_its_number_of_modes(size, rate):
+  from configs import veegan_grid  # pylint: disable=import-outside-toplevel
+  config = veegan_grid.get_config()
+  config.data.size = size  # A data override moves the rate with it.
+  config.optimizer.discriminator.schedule = "constant"
+  _, _, optimizers = build(config)
+  # Adam's first step with gradient 1 moves a parameter by the rate, up to float32's 1 − β2:
+  # 1 − 0.999 carries a rounding of 2⁻²⁴ / 1e-3 ≈ 6e-5 relative, halved by the square root.
+  np.testing.assert_allclose(run(optimizers["discriminator"], 1), [-rate], rtol=1e-4)
+  np.testing.assert_allclose(run(optimizers["generator"], 1), [-1e-3], rtol=1e-4)
+
+
+def test_veegans_ring_keeps_its_rate():
+  from configs import veegan_ring  # pylint: disable=import-outside-toplevel
+  config = veegan_ring.get_config()
+  assert initial_rate(config.optimizer.discriminator, 8) == 1e-2  # The rule leaves 8 modes be.

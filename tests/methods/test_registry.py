@@ -25,7 +25,8 @@ def test_every_table_row_describes_its_recipe(method):
   config = importlib.import_module(f"configs.{method}_ring").get_config()
   expected = {"age": "E 0.001, G 0.001, cosine", "ali": "D 0.01, constant",
               "alpha_gan": "D 0.001, cosine", "bigan": "D 0.01, constant", "gan": "D 0.001, constant",
-              "unrolled_gan": "K 5, D 0.0001, constant", "veegan": "D 0.01, cosine",
+              "unrolled_gan": "K 5, D 0.0001, constant",
+              "veegan": "D 0.01·(8/K)^2 in [0.001, 0.01], cosine",
               "wgan_gp": "D 0.0001, cosine", "pacgan": "m 2, D 0.001, constant"}
   assert methods.recipe(config) == expected[method]
 
