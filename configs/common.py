@@ -116,7 +116,8 @@ def ivom(num_images: int = 256, steps: int = 200, restarts: int = 2, learning_ra
 
 def feature_metrics(network: str, workdir: str | ml_collections.FieldReference | None = None,
                     num_samples: int = 10_000, num_real: int = 10_000, split: str = "train",
-                    batch_size: int = 500, final_only: bool = False) -> dict:
+                    batch_size: int = 500, final_only: bool = False,
+                    cache_dir: ml_collections.FieldReference | None = None) -> dict:
   """`eval.features`: FID, KID, Inception score and precision/recall (aegan/evaluation/
   sample_quality.py) of the first `num_samples` samples of an evaluation against `num_real`
   images of the `split`, whose features are cached. `network`: "classifier", a classifier run
@@ -125,13 +126,13 @@ def feature_metrics(network: str, workdir: str | ml_collections.FieldReference |
   is downloaded). Unset workdir/weights: no feature metrics. KID: 100 subsets of 1,000
   (Bińkowski et al.); IS: 10 splits (Salimans et al.); precision/recall: k = 3
   (Kynkäänniemi et al.). `cache_dir` (default: the run's reference_features/) can be shared
-  by runs of the same data."""
+  by runs of the same data (launch/table.py gives a table's cells one)."""
   placeholder = ml_collections.config_dict.placeholder(str)
   return dict(network=network, workdir=placeholder if workdir is None else workdir,
               weights=ml_collections.config_dict.placeholder(str), num_samples=num_samples,
               num_real=num_real, split=split, kid_subsets=100, kid_subset_size=1_000,
               is_splits=10, k=3, batch_size=batch_size,
-              cache_dir=ml_collections.config_dict.placeholder(str), final_only=final_only)
+              cache_dir=placeholder if cache_dir is None else cache_dir, final_only=final_only)
 
 
 def _data_dir() -> ml_collections.FieldReference:
@@ -214,12 +215,16 @@ def count_stacked_modes(config: ml_collections.ConfigDict) -> ml_collections.Con
   [ours; aegan/evaluation/quality_gate.py], which fails samples whose FID on the classifier's
   features to `gate_samples` real test stacks is closer to pixel-shuffled real stacks' than to
   other real stacks' (at most half the test split: 5,000 of stacked_mnist5k's 10,000 test
-  stacks, 2,500 of stacked_digits' 5,000; 0 turns it off)."""
+  stacks, 2,500 of stacked_digits' 5,000; 0 turns it off). `cache_dir`, one field of both
+  sections: where the real stacks' features and the gate's reference are kept (default: the
+  run's reference_features/), shared by runs of the same data and classifier."""
   config.eval.num_samples = 26_000
   workdir = ml_collections.config_dict.placeholder(str)
-  config.eval.classifier = dict(workdir=workdir, confidence=0.9, gate_samples=5_000)
+  cache_dir = ml_collections.config_dict.placeholder(str)
+  config.eval.classifier = dict(workdir=workdir, confidence=0.9, gate_samples=5_000,
+                                cache_dir=cache_dir)
   del config.eval["features"]  # The image recipe's Inception section, replaced whole.
-  config.eval.features = feature_metrics("classifier", workdir=workdir)
+  config.eval.features = feature_metrics("classifier", workdir=workdir, cache_dir=cache_dir)
   return config
 
 

@@ -290,6 +290,7 @@ def run_image_seed(table_name: str, method: str, data: str, budget: dict | None,
   _log_progress(f"{method} on {data}, seed {seed}", run)
   config = image_config(table_name, method, data, budget, steps, seed, classifier_workdir,
                         overrides)
+  share_reference_cache(config, workdir)
   outcome = train_timed(config, run)
   if not inception_weights:
     return outcome
@@ -300,6 +301,16 @@ def run_image_seed(table_name: str, method: str, data: str, budget: dict | None,
       inception_weights=inception_weights, num_samples=None, seed=None))
   return outcome._replace(results={**outcome.results, **inception_metrics(scored)},
                           seconds=outcome.seconds + time.perf_counter() - start)
+
+
+def share_reference_cache(config: ml_collections.ConfigDict, workdir: str) -> None:
+  """Every cell of the table keeps the real data's features and the quality gate's reference
+  in `workdir`/reference_features (keyed by data, network and size), so that only the first
+  cell of a column computes them, unless `--set` named another `cache_dir`."""
+  for section in ("features", "classifier"):
+    fields = config.eval.get(section)
+    if fields is not None and "cache_dir" in fields and not fields.cache_dir:
+      fields.cache_dir = os.path.join(workdir, "reference_features")
 
 
 def inception_metrics(scored: dict) -> dict[str, float]:

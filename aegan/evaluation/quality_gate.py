@@ -41,7 +41,7 @@ from aegan.configuration import ConfigError
 from aegan.data import Dataset
 from aegan.evaluation import feature_metrics
 from aegan.evaluation.classifier import TrainedClassifier
-from aegan.evaluation.sample_quality import REFERENCE_SEED, reference_images
+from aegan.evaluation.sample_quality import REFERENCE_SEED, cached_arrays, reference_images
 
 
 def shuffle_pixels(images: np.ndarray, seed: int = REFERENCE_SEED) -> np.ndarray:
@@ -77,12 +77,15 @@ def gate_size(requested: int, num_samples: int, test_examples: int) -> int:
 
 class QualityGate:
   """The gate (module docstring) of stacked set `dataset` with `classifier`, for evaluations of
-  `num_samples` samples: the real sets' features and FIDs are computed at the first call and
-  kept. Raises ConfigError unless `gate_samples` is a non-negative integer; 0 turns the
-  gate off (`gate_size` below 2 leaves nothing to measure: ConfigError)."""
+  `num_samples` samples: the real sets' statistics and FIDs are computed at the first call and
+  kept, and, with `cache_prefix`, saved as `<cache_prefix>_gate_<classifier>_<n>.npz` (the
+  classifier named by its weights' digest), which later runs of the same data, classifier and
+  n read instead (a table's cells: launch/table.py). Raises ConfigError unless `gate_samples`
+  is a non-negative integer; 0 turns the gate off (`gate_size` below 2 leaves nothing to
+  measure: ConfigError)."""
 
   def __init__(self, section: ml_collections.ConfigDict, classifier: TrainedClassifier,
-               dataset: Dataset, num_samples: int):
+               dataset: Dataset, num_samples: int, cache_prefix: str | None = None):
     requested = section.get("gate_samples", 0)
     if not isinstance(requested, int) or isinstance(requested, bool) or requested < 0:
       raise ConfigError(f"config.eval.classifier.gate_samples must be a non-negative integer, "
@@ -97,6 +100,8 @@ class QualityGate:
       logging.info("quality gate: %d stacks a set (of %d asked for; %d samples, %d test "
                    "stacks)", self.size, requested, num_samples, test_examples)
     self._classifier, self._dataset = classifier, dataset
+    self._cache_path = (None if cache_prefix is None else
+                        f"{cache_prefix}_gate_{classifier.name}_{self.size}.npz")
     self._reference = None
 
   def reference(self) -> dict:
@@ -104,17 +109,29 @@ class QualityGate:
     (`gaussian_reference`), and the `_real`/`_shuffled` metrics."""
     if self._reference is not None:
       return self._reference
+    if self._cache_path is None:
+      arrays = self._compute_reference()
+    else:
+      arrays = cached_arrays(self._cache_path, self._compute_reference, "quality gate reference")
+    self._reference = {
+        "statistics": (arrays["mu"], arrays["sigma"], arrays["root"]),
+        "metrics": {f"eval/gate_{name}": float(arrays[name])
+                    for name in ("fid_real", "fid_shuffled", "confidence_real",
+                                 "confidence_shuffled")}}
+    return self._reference
+
+  def _compute_reference(self) -> dict[str, np.ndarray]:
+    """A's (mu, sigma, root) and the FIDs and confidences of B and S, as arrays to cache."""
     real = reference_images(self._dataset, "test", 2 * self.size)
     reference, other = real[:self.size], real[self.size:]
     statistics = feature_metrics.gaussian_reference(self._features(reference)[0])
-    metrics = {}
+    arrays = dict(zip(("mu", "sigma", "root"), statistics))
     for name, images in (("real", other), ("shuffled", shuffle_pixels(other))):
       features, probabilities = self._features(images)
-      metrics[f"eval/gate_fid_{name}"] = feature_metrics.frechet_distance(
-          *feature_metrics.gaussian_statistics(features), *statistics)
-      metrics[f"eval/gate_confidence_{name}"] = mean_confidence(probabilities)
-    self._reference = {"statistics": statistics, "metrics": metrics}
-    return self._reference
+      arrays[f"fid_{name}"] = np.asarray(feature_metrics.frechet_distance(
+          *feature_metrics.gaussian_statistics(features), *statistics))
+      arrays[f"confidence_{name}"] = np.asarray(mean_confidence(probabilities))
+    return arrays
 
   def _features(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """uint8 stacks -> (features [N, C'·D], channel probabilities [N, C', K])."""

@@ -34,6 +34,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 
 import jax
 import ml_collections
@@ -104,11 +105,29 @@ def reference_images(dataset: Dataset, split: str, count: int, chunk: int = 5_00
                          for start in range(0, len(chosen), chunk)])
 
 
-def _data_key(data_config: ml_collections.ConfigDict) -> str:
-  """<name>-<8 hex digits of the data config>, without fields that only say where it is."""
-  fields = {k: v for k, v in data_config.to_dict().items() if k != "data_dir"}
+def data_key(data_config: ml_collections.ConfigDict) -> str:
+  """<name>-<8 hex digits of the data config>, without the fields that only say where it is
+  or how training draws from it (`data_dir`, `fresh`): the key of the real examples' caches."""
+  fields = {k: v for k, v in data_config.to_dict().items() if k not in ("data_dir", "fresh")}
   fingerprint = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:8]
   return f"{data_config.name}-{fingerprint}"
+
+
+def cached_arrays(path: str, compute: Callable[[], dict[str, np.ndarray]], what: str
+                  ) -> dict[str, np.ndarray]:
+  """The arrays saved at `path` (.npz), or `compute()`'s, saved there atomically (a killed write
+  leaves no half file) by the writing process. Computing may be collective over processes (a
+  feature network on every device), so all compute unless every one can read the file."""
+  if not distributed.any_process(not os.path.isfile(path)):
+    with np.load(path) as cached:
+      arrays = dict(cached)
+    logging.info("%s: %s", what, path)
+    return arrays
+  arrays = compute()
+  if distributed.is_writer():
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    replace_atomically(path, lambda f: np.savez(f, **arrays), mode="wb")
+  return arrays
 
 
 class FeatureMetrics:
@@ -126,7 +145,7 @@ class FeatureMetrics:
     self.network = network or make_network(section, mesh)
     cache_dir = section.get("cache_dir") or os.path.join(workdir, "reference_features")
     self._cache_stem = os.path.join(
-        cache_dir, f"{_data_key(config.data)}_{section.split}_{self.network.name}_{section.num_real}")
+        cache_dir, f"{data_key(config.data)}_{section.split}_{self.network.name}_{section.num_real}")
     self.description = {"network": self.network.description, "resize": self.network.resize,
                         "samples": section.num_samples, "reference": self._cache_stem + ".npz"}
     self._reference = self._reference_gaussian = None
@@ -135,23 +154,17 @@ class FeatureMetrics:
     """The real images' (features, probabilities): from the cache, or computed and cached."""
     if self._reference is not None:
       return self._reference
-    path = self._cache_stem + ".npz"
-    # Computing is collective over processes: all compute unless every one can read the cache.
-    if not distributed.any_process(not os.path.isfile(path)):
-      with np.load(path) as cached:
-        self._reference = cached["features"], cached["probabilities"]
-      logging.info("reference features: %s", path)
-      return self._reference
-    images = reference_images(self._dataset, self._section.split, self._section.num_real)
-    progress = Progress(f"reference features of {len(images)} {self._section.split} images",
-                        len(images), "images")
-    self._reference = self.network(images, progress)
-    progress.finish()
-    if distributed.is_writer():  # Atomic: a killed write leaves no half file behind.
-      os.makedirs(os.path.dirname(path), exist_ok=True)
-      features, probabilities = self._reference
-      replace_atomically(path, lambda f: np.savez(f, features=features,
-                                                  probabilities=probabilities), mode="wb")
+
+    def compute() -> dict[str, np.ndarray]:
+      images = reference_images(self._dataset, self._section.split, self._section.num_real)
+      progress = Progress(f"reference features of {len(images)} {self._section.split} images",
+                          len(images), "images")
+      features, probabilities = self.network(images, progress)
+      progress.finish()
+      return {"features": features, "probabilities": probabilities}
+
+    cached = cached_arrays(self._cache_stem + ".npz", compute, "reference features")
+    self._reference = cached["features"], cached["probabilities"]
     return self._reference
 
   def __call__(self, samples: np.ndarray) -> dict[str, float]:

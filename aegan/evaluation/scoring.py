@@ -21,6 +21,7 @@ By data set, as `config.eval` names them:
 `check_samples` is what a file of samples from elsewhere must be to be scored.
 """
 
+import os
 import time
 
 import jax
@@ -52,8 +53,8 @@ class SamplesError(ConfigError):
 class SampleScorer:
   """The sample-based measures `config.eval` names for `dataset` (module docstring). Building
   one loads what they need (a classifier run, a weights file; raising its one-line error if it
-  is missing); the real data's feature cache goes under `workdir` unless the features section
-  names `cache_dir`."""
+  is missing); the real data's feature cache and the quality gate's reference go under
+  `workdir`/reference_features unless the features or classifier section names `cache_dir`."""
 
   def __init__(self, config: ml_collections.ConfigDict, dataset: Dataset,
                mesh: jax.sharding.Mesh, workdir: str):
@@ -68,8 +69,11 @@ class SampleScorer:
       self._channel_classifier = TrainedClassifier(classifier_section.workdir, mesh)
       self._confidence = classifier_section.get("confidence", 0.9)
       if classifier_section.get("gate_samples", 0):
+        cache_dir = classifier_section.get("cache_dir") or os.path.join(workdir,
+                                                                        "reference_features")
         self._gate = QualityGate(classifier_section, self._channel_classifier, dataset,
-                                 config.eval.num_samples)
+                                 config.eval.num_samples,
+                                 os.path.join(cache_dir, sample_quality.data_key(config.data)))
     self._features_section = config.eval.get("features")
     self._feature_metrics = None
     if sample_quality.is_configured(self._features_section):

@@ -120,6 +120,27 @@ def test_noise_fails_the_gate_and_real_stacks_pass(gate_and_classifier):
   assert blocks["eval/gate_confidence"] > blocks["eval/gate_confidence_shuffled"], blocks
 
 
+def test_a_cached_gate_reference_is_read_back_without_the_classifier(gate_and_classifier, tmp_path):
+  gate, classifier = gate_and_classifier
+  samples = np.random.default_rng(2).integers(0, 256, (SIZE, 16, 16, 3), np.uint8)
+  features, probabilities = classifier.channel_outputs(samples)
+  prefix = str(tmp_path / "stacked_digits-key")
+  first = QualityGate(section(SIZE), classifier, stacked_digits(), 26_000, prefix)
+  metrics = first(features, probabilities)
+  assert metrics == gate(features, probabilities)  # The uncached gate's numbers, exactly.
+  assert sorted(p.name for p in tmp_path.iterdir()) == [
+      f"stacked_digits-key_gate_{classifier.name}_{SIZE}.npz"]
+
+  class WeightsOnly:  # The same classifier by name; reading the real stacks again would fail.
+    name = classifier.name
+
+    def channel_outputs(self, images):
+      raise AssertionError(f"the reference was recomputed from {len(images)} stacks")
+
+  second = QualityGate(section(SIZE), WeightsOnly(), stacked_digits(), 26_000, prefix)
+  assert second(features, probabilities) == metrics
+
+
 @pytest.mark.parametrize("value, message", [
     (-1, "must be a non-negative integer, got -1"),
     (True, "must be a non-negative integer, got True"),

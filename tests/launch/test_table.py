@@ -159,6 +159,15 @@ def test_veegan2_cell_is_the_mean_and_std_of_its_seeds_runs_beside_the_papers(tm
   assert config["train"]["steps"] == 4 and config["model"]["generator"]["width"] == 16
   assert config["eval"]["classifier"]["workdir"] == str(tmp_path / "classifier_mnist5k")
   assert config["eval"]["ivom"]["final_only"]
+  # The cells share one cache of the real stacks' features and the gate's reference: seed 0
+  # computes them, seed 1 reads them.
+  cache = tmp_path / "reference_features"
+  assert config["eval"]["classifier"]["cache_dir"] == config["eval"]["features"]["cache_dir"] == str(cache)
+  files = sorted(path.name for path in cache.iterdir())
+  assert len(files) == 2 and sum("_gate_" in name for name in files) == 1, files
+  for name, what in zip(files, ("quality gate reference", "reference features")):
+    assert f"{what}: {cache / name}" in result.stderr, (name, result.stderr[-3000:])
+  assert not list(tmp_path.glob("veegan_stacked_mnist5k/seed*/reference_features"))
   classifier = json.load(open(tmp_path / "classifier_mnist5k" / "results.json"))
   assert (f"classifier classifier_mnist5k: {100 * classifier['eval/accuracy']:.1f}% test "
           "accuracy after 10 iterations") in table
