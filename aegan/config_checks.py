@@ -71,7 +71,7 @@ def rates_recipe(config: ml_collections.ConfigDict, *networks: str) -> str:
 
   def rate(optimizer: ml_collections.ConfigDict) -> str:
     rule = optimizer.get("per_modes")
-    if rule is None:
+    if rule is None or rule.power == 0:
       return f"{optimizer.learning_rate:g}"
     return (f"{optimizer.learning_rate:g}·({rule.modes}/K)^{rule.power:g} in "
             f"[{optimizer.learning_rate * rule.min_fraction:g}, {optimizer.learning_rate:g}]")
