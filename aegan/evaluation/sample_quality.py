@@ -105,12 +105,20 @@ def reference_images(dataset: Dataset, split: str, count: int, chunk: int = 5_00
                          for start in range(0, len(chosen), chunk)])
 
 
-def data_key(data_config: ml_collections.ConfigDict) -> str:
+def _data_key(data_config: ml_collections.ConfigDict) -> str:
   """<name>-<8 hex digits of the data config>, without the fields that only say where it is
   or how training draws from it (`data_dir`, `fresh`): the key of the real examples' caches."""
   fields = {k: v for k, v in data_config.to_dict().items() if k not in ("data_dir", "fresh")}
   fingerprint = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:8]
   return f"{data_config.name}-{fingerprint}"
+
+
+def cache_prefix(section: ml_collections.ConfigDict, data_config: ml_collections.ConfigDict,
+                 workdir: str) -> str:
+  """`<cache_dir>/<_data_key>`, the start of every reference cache file of a run's data:
+  `cache_dir` is the section's, or the run's `workdir`/reference_features."""
+  cache_dir = section.get("cache_dir") or os.path.join(workdir, "reference_features")
+  return os.path.join(cache_dir, _data_key(data_config))
 
 
 def cached_arrays(path: str, compute: Callable[[], dict[str, np.ndarray]], what: str
@@ -143,9 +151,8 @@ class FeatureMetrics:
                         f"{config.data.name} has examples of shape {dataset.example_shape}")
     self._section, self._dataset, self._seed = section, dataset, config.seed
     self.network = network or make_network(section, mesh)
-    cache_dir = section.get("cache_dir") or os.path.join(workdir, "reference_features")
-    self._cache_stem = os.path.join(
-        cache_dir, f"{data_key(config.data)}_{section.split}_{self.network.name}_{section.num_real}")
+    self._cache_stem = (f"{cache_prefix(section, config.data, workdir)}_{section.split}_"
+                        f"{self.network.name}_{section.num_real}")
     self.description = {"network": self.network.description, "resize": self.network.resize,
                         "samples": section.num_samples, "reference": self._cache_stem + ".npz"}
     self._reference = self._reference_gaussian = None

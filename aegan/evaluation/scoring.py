@@ -21,7 +21,6 @@ By data set, as `config.eval` names them:
 `check_samples` is what a file of samples from elsewhere must be to be scored.
 """
 
-import os
 import time
 
 import jax
@@ -69,11 +68,10 @@ class SampleScorer:
       self._channel_classifier = TrainedClassifier(classifier_section.workdir, mesh)
       self._confidence = classifier_section.get("confidence", 0.9)
       if classifier_section.get("gate_samples", 0):
-        cache_dir = classifier_section.get("cache_dir") or os.path.join(workdir,
-                                                                        "reference_features")
         self._gate = QualityGate(classifier_section, self._channel_classifier, dataset,
                                  config.eval.num_samples,
-                                 os.path.join(cache_dir, sample_quality.data_key(config.data)))
+                                 sample_quality.cache_prefix(classifier_section, config.data,
+                                                             workdir))
     self._features_section = config.eval.get("features")
     self._feature_metrics = None
     if sample_quality.is_configured(self._features_section):
