@@ -71,6 +71,10 @@ def validate(config: ml_collections.ConfigDict, num_devices: int) -> None:
               and rule.power >= 0 and 0 < rule.min_fraction <= 1,
               f"config.optimizer.{network}.per_modes needs modes > 0, power >= 0 and "
               f"0 < min_fraction <= 1, got {rule.to_dict()} (aegan/optimizers.py)")
+      require(config.method != "unrolled_gan",
+              f"config.optimizer.{network}.per_modes: Unrolled GAN's unroll rebuilds the "
+              "discriminator's optimizer from the config alone, without the data's modes "
+              "(aegan/methods/unrolled_gan.py); give the rate itself")
     require("decay_steps" not in optimizer,
              f"config.optimizer.{network}.decay_steps is not a field: a schedule decays over "
              "the run's config.train.steps iterations (aegan/optimizers.py)")

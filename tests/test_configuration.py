@@ -88,3 +88,9 @@ def test_config_json_is_the_resolved_config(tiny_veegan, tmp_path):
 def test_a_rate_per_modes_needs_its_three_fields_in_range(tiny_veegan, rule):
   tiny_veegan.optimizer.discriminator.per_modes = rule
   assert refusal(tiny_veegan).startswith("config.optimizer.discriminator.per_modes needs modes > 0")
+
+
+def test_unrolled_gan_refuses_a_rate_per_modes(tiny_unrolled_gan):
+  tiny_unrolled_gan.optimizer.discriminator.per_modes = dict(modes=8, power=2.0, min_fraction=0.1)
+  assert refusal(tiny_unrolled_gan).startswith(
+      "config.optimizer.discriminator.per_modes: Unrolled GAN's unroll rebuilds")

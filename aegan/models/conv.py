@@ -43,6 +43,14 @@ benchmarks/upsampling.py (fwd+bwd w.r.t. params and input):
     space_to_depth 105 ms, conv_pool 285 ms; 64x64x3: 784 / 850 / 2,281 ms. Strided and
     space_to_depth are within run-to-run noise (about 10%) of each other, so DCGAN's own wins.
 bfloat16 compute does not speed up these convolutions on XLA:CPU.
+
+Every convolution goes through `conv2d`: XLA:CPU runs a convolution whose output is narrower
+than its kernel, or that convolution's input gradient, one to two orders of magnitude below its
+others (batch 64, the 2-core AMD EPYC: protocol V's 5x5 stride-2 conv 4x4x256 -> 2x2x512 took
+4.3 s forward, its 7x7x128 -> 4x4x256 conv 1.3 s for the input gradient, and the 3x3 stride-1
+conv of a 5x5 transposed conv's sub-pixel form on 2x2x512 6.8 s forward), while the same
+products as patches and one matmul (`patches_conv`) take 25 to 45 ms. `conv2d` computes those
+convolutions so and leaves every other to XLA (docs/performance.md).
 """
 
 from collections.abc import Callable, Sequence
@@ -84,9 +92,71 @@ def upsample_nearest(x: jax.Array) -> jax.Array:
   return jnp.broadcast_to(x[:, :, None, :, None], (b, h, 2, w, 2, c)).reshape(b, 2 * h, 2 * w, c)
 
 
-def _conv(features: int, kernel: int, dtype: Any, **kwargs) -> nn.Conv:
-  return nn.Conv(features, (kernel, kernel), padding="SAME", kernel_init=KERNEL_INIT,
-                 dtype=dtype, param_dtype=jnp.float32, **kwargs)
+def same_padding(side: int, kernel: int, stride: int) -> tuple[int, int]:
+  """SAME padding (before, after) of one axis: ⌈side/stride⌉ outputs, the total padding
+  max((out - 1)·stride + kernel - side, 0) split with the odd pixel after (`lax`'s SAME)."""
+  out = -(-side // stride)
+  total = max((out - 1) * stride + kernel - side, 0)
+  return total // 2, total - total // 2
+
+
+def uses_patches(side: int, kernel: int, stride: int, padding: tuple[int, int]) -> bool:
+  """Whether `conv2d` computes a convolution along an axis of `side` pixels as patches and one
+  matmul: where its output is narrower than its kernel (the module docstring says why)."""
+  return (side + sum(padding) - kernel) // stride + 1 < kernel
+
+
+def patches_conv(x: jax.Array, kernel: jax.Array, stride: int,
+                 padding: tuple[tuple[int, int], tuple[int, int]]) -> jax.Array:
+  """The convolution (cross-correlation, NHWC x HWIO) of `x` [B, H, W, C] by `kernel` [k, k, C, O]
+  with `stride` and explicit `padding`, as patches and one matmul (im2col): with x' the padded
+  input, out[b, u, v] = Σ_{i, j, c} x'[b, s·u + i, s·v + j, c] · kernel[i, j, c], the k² strided
+  slices x'[:, i::s, j::s] concatenated on channels (index (i·k + j)·C + c) against the kernel
+  reshaped to [k²C, O]: the same products as `lax.conv_general_dilated`, summed in another
+  order."""
+  k = kernel.shape[0]
+  x = jnp.pad(x, ((0, 0), *padding, (0, 0)))
+  out_h, out_w = ((x.shape[1] - k) // stride + 1, (x.shape[2] - k) // stride + 1)
+  columns = [x[:, i:i + stride * (out_h - 1) + 1:stride, j:j + stride * (out_w - 1) + 1:stride]
+             for i in range(k) for j in range(k)]
+  return jnp.concatenate(columns, axis=-1) @ kernel.reshape(-1, kernel.shape[-1])
+
+
+def conv2d(x: jax.Array, kernel: jax.Array, stride: int,
+           padding: tuple[tuple[int, int], tuple[int, int]]) -> jax.Array:
+  """`lax.conv_general_dilated(x, kernel, (stride, stride), padding)` in NHWC x HWIO, computed
+  as `patches_conv` where its output is narrower than its kernel (`uses_patches`)."""
+  if any(uses_patches(side, kernel.shape[0], stride, pads)
+         for side, pads in zip(x.shape[1:3], padding)):
+    return patches_conv(x, kernel, stride, padding)
+  return jax.lax.conv_general_dilated(x, kernel, (stride, stride), padding,
+                                      dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+
+class Conv(nn.Module):
+  """`nn.Conv(features, (k, k), strides=(s, s), padding="SAME")` with this module's
+  initialisers: its parameters (`kernel` [k, k, C_in, features], `bias`) and outputs, computed
+  by `conv2d` (patches and a matmul where XLA:CPU's convolution is pathologically slow)."""
+
+  features: int
+  kernel_size: int
+  stride: int = 1
+  use_bias: bool = True
+  dtype: Any = jnp.float32
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> jax.Array:
+    k = self.kernel_size
+    kernel = self.param("kernel", KERNEL_INIT, (k, k, x.shape[-1], self.features), jnp.float32)
+    padding = tuple(same_padding(side, k, self.stride) for side in x.shape[1:3])
+    y = conv2d(x.astype(self.dtype), kernel.astype(self.dtype), self.stride, padding)
+    if self.use_bias:
+      y = y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32).astype(self.dtype)
+    return y
+
+
+def _conv(features: int, kernel: int, dtype: Any, use_bias: bool = True, stride: int = 1) -> Conv:
+  return Conv(features, kernel, stride, use_bias, dtype)
 
 
 def _dense(features: int, dtype: Any, use_bias: bool = True) -> nn.Dense:
@@ -146,9 +216,7 @@ class ConvTranspose(nn.Module):
     k = self.kernel_size
     kernel = self.param("kernel", KERNEL_INIT, (k, k, x.shape[-1], self.features), jnp.float32)
     weights, (before, after) = subpixel_kernel(kernel.astype(self.dtype))
-    y = jax.lax.conv_general_dilated(x.astype(self.dtype), weights, (1, 1),
-                                     ((before, after), (before, after)),
-                                     dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    y = conv2d(x.astype(self.dtype), weights, 1, ((before, after), (before, after)))
     y = depth_to_space(y)
     if self.use_bias:
       y = y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32).astype(self.dtype)
@@ -178,7 +246,7 @@ def subpixel_upsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = 
 def strided_downsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True,
                        kernel: int = 4) -> jax.Array:
   """Conv kernel x kernel, stride 2 (DCGAN: 4x4)."""
-  return _conv(features, kernel, dtype, strides=(2, 2), use_bias=use_bias)(x)
+  return _conv(features, kernel, dtype, use_bias=use_bias, stride=2)(x)
 
 
 def space_to_depth_downsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True,

@@ -10,10 +10,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from aegan.models.conv import (DOWNSAMPLING, SIZES, UPSAMPLING, ConvDiscriminator, ConvEncoder,
-                               ConvGenerator, ConvJointDiscriminator, ConvTranspose, ConvTrunk, crop,
-                               depth_to_space, generator_sides, resize_upsample, space_to_depth,
-                               transposed_upsample, upsample_nearest)
+from aegan.models.conv import (DOWNSAMPLING, SIZES, UPSAMPLING, Conv, ConvDiscriminator,
+                               ConvEncoder, ConvGenerator, ConvJointDiscriminator, ConvTranspose,
+                               ConvTrunk, crop, depth_to_space, generator_sides, patches_conv,
+                               resize_upsample, same_padding, space_to_depth, transposed_upsample,
+                               upsample_nearest, uses_patches)
 from aegan.parallel import DATA_AXIS, data_mesh, data_parallel
 from tests.precision import FLOAT32_EPS, assert_equal_to_float32_resolution
 
@@ -293,3 +294,53 @@ def test_transposed_conv_in_subpixel_form_is_flaxs_conv_transpose(kernel, side, 
              for module in (ours, flax_own)]
   assert outputs[0][0].shape == (2, 2 * side, 2 * side, 5)
   assert_equal_to_float32_resolution(*outputs)
+
+
+@pytest.mark.parametrize("side, kernel, stride, padding, patches", [
+    (4, 5, 2, (1, 2), True),     # protocol V's last conv: 4x4 -> 2x2 by 5x5.
+    (7, 5, 2, (2, 2), True),     # 7x7 -> 4x4 by 5x5 (its input gradient is the slow one).
+    (14, 5, 2, (1, 2), False),   # 14x14 -> 7x7 by 5x5.
+    (2, 3, 1, (1, 1), True),     # a 5x5 transposed conv's sub-pixel form on 2x2.
+    (4, 3, 1, (1, 1), False),    # the same on 4x4.
+    (8, 4, 2, (1, 1), False),    # DCGAN's 8x8 -> 4x4 by 4x4.
+    (7, 3, 2, (1, 1), False)])   # protocol M's 7x7 -> 4x4 by 3x3.
+def test_patches_where_the_output_is_narrower_than_the_kernel(side, kernel, stride, padding,
+                                                              patches):
+  assert same_padding(side, kernel, stride) == padding
+  assert uses_patches(side, kernel, stride, padding) is patches
+
+
+@pytest.mark.parametrize("side, kernel, stride, padding", [
+    (4, 5, 2, ((1, 2), (1, 2))), (7, 5, 2, ((2, 2), (2, 2))), (2, 3, 1, ((1, 1), (1, 1))),
+    (5, 2, 1, ((0, 1), (1, 0))), (6, 3, 3, ((0, 0), (2, 1))), (3, 4, 2, ((2, 1), (1, 2)))])
+def test_patches_conv_is_xlas_convolution(side, kernel, stride, padding, float64):
+  """In float64 the patches and XLA's convolution differ only in the order of their sums:
+  outputs and the gradients with respect to input and kernel equal to float32's resolution."""
+  del float64
+  x = jnp.asarray(RNG.normal(size=(2, side, side + 1, 3)))
+  w = jnp.asarray(RNG.normal(size=(kernel, kernel, 3, 4)))
+
+  def xla(x, w):
+    return jax.lax.conv_general_dilated(x, w, (stride, stride), padding,
+                                        dimension_numbers=("NHWC", "HWIO", "NHWC"))
+
+  ours = patches_conv(x, w, stride, padding)
+  weights = RNG.normal(size=ours.shape)
+  outputs = [(f(x, w), jax.grad(lambda x, w, f=f: jnp.sum(weights * f(x, w)), (0, 1))(x, w))
+             for f in (lambda x, w: patches_conv(x, w, stride, padding), xla)]
+  assert ours.shape == xla(x, w).shape
+  assert_equal_to_float32_resolution(*outputs)
+
+
+@pytest.mark.parametrize("side, kernel, stride", [(4, 5, 2), (14, 5, 2), (2, 3, 1), (9, 4, 2)])
+def test_conv_is_flaxs_conv(side, kernel, stride, float64):
+  """`Conv`, through XLA's convolution or patches (`uses_patches`), has flax's `nn.Conv(SAME)`
+  parameters (names, shapes) and outputs."""
+  del float64
+  x = jnp.asarray(RNG.normal(size=(2, side, side, 3)))
+  ours = Conv(5, kernel, stride, dtype=jnp.float64)
+  flax_own = nn.Conv(5, (kernel, kernel), strides=(stride, stride), padding="SAME",
+                     dtype=jnp.float64, param_dtype=jnp.float64)
+  variables = jax.tree.map(lambda v: jnp.asarray(RNG.normal(size=v.shape)), init(flax_own, x))
+  assert jax.tree.map(jnp.shape, init(ours, x)) == jax.tree.map(jnp.shape, variables)
+  assert_equal_to_float32_resolution(ours.apply(variables, x), flax_own.apply(variables, x))
