@@ -270,6 +270,8 @@ SHRINK: dict[str, Callable[[list[str]], list[str]]] = {
     "benchmarks/baseline_sweep.py": shrink_sweep,
     "benchmarks/compile_times.py": lambda args: with_flags(
         args, configs=first(args, "configs", "veegan_ring")),
+    "benchmarks/conv_forms.py": lambda args: with_flags(args, batch=2, repeats=1,
+                                                        networks="v_discriminator"),
     "benchmarks/conv_in_loop.py": lambda args: with_flags(
         args, iterations=1, repeats=1, batch=2, size=4, channels="4,4"),
     "benchmarks/fault_injection.py": lambda args: with_flags(
