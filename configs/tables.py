@@ -181,10 +181,13 @@ STACKED_CLASSIFIERS = {"stacked_mnist5k": "classifier_mnist5k", "stacked_mnist":
 STACKED_MEASURES = (("modes", "eval/modes", 1, 1), ("KL", "eval/mode_kl", 1, 2),
                     ("confident modes", "eval/confident_modes", 1, 1))
 
-# The `short` budgets of the Stacked-MNIST tables, in iterations [provisional: a guess sized on
-# the step rates of the protocol nets before any speed work (protocol M, D = 1/4 G: about
-# 0.34 s per DCGAN iteration on a 2-core CPU), not chosen from learning curves, which is still
-# to do: they must show where the published collapse is visible].
+# The `short` budgets of the Stacked-MNIST tables, in iterations. Protocol M: from DCGAN's
+# learning curves at D = 1/4 G (docs/results.md, "The Stacked-MNIST collapse protocols"): at
+# 2,000 iterations two of three seeds have collapsed (MS-SSIM of samples 0.92-0.93 against the
+# real stacks' 0.18; 74 and 88 modes), as they stay through 6,000, and the four default rows'
+# three seeds fit the 2-core CPU's hour. Protocol V: sized on its DCGAN iteration (about 0.3 it/s
+# on 2 cores, docs/performance.md), not on learning curves (none measured: a seed's 1,000
+# iterations take about an hour there).
 SHORT_STACKED_M = 2_000
 SHORT_STACKED_V = 1_000
 
