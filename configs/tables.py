@@ -184,8 +184,9 @@ STACKED_MEASURES = (("modes", "eval/modes", 1, 1), ("KL", "eval/mode_kl", 1, 2),
 # The `short` budgets of the Stacked-MNIST tables, in iterations. Protocol M: from DCGAN's
 # learning curves at D = 1/4 G (docs/results.md, "The Stacked-MNIST collapse protocols"): at
 # 2,000 iterations two of three seeds have collapsed (MS-SSIM of samples 0.92-0.93 against the
-# real stacks' 0.18; 74 and 88 modes), as they stay through 6,000, and the four default rows'
-# three seeds fit the 2-core CPU's hour. Protocol V: sized on its DCGAN iteration (about 0.3 it/s
+# real stacks' 0.18; 74 and 88 modes), as they stay through 6,000. The four default rows'
+# three seeds take more than an hour on 2 cores at it (DCGAN, Unrolled GAN and PacGAN alone
+# about 60 minutes with --jobs=2). Protocol V: sized on its DCGAN iteration (about 0.3 it/s
 # on 2 cores, docs/performance.md), not on learning curves (none measured: a seed's 1,000
 # iterations take about an hour there).
 SHORT_STACKED_M = 2_000
