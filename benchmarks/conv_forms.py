@@ -17,11 +17,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import jax  # pylint: disable=wrong-import-position
-import jax.numpy as jnp  # pylint: disable=wrong-import-position
 import numpy as np  # pylint: disable=wrong-import-position
 from absl import app, flags  # pylint: disable=wrong-import-position
 
 from aegan.models import conv  # pylint: disable=wrong-import-position
+from benchmarks.network_step import compiled_step  # pylint: disable=wrong-import-position
 from configs import stacked_m, stacked_v  # pylint: disable=wrong-import-position
 
 _BATCH = flags.DEFINE_integer("batch", 64, "Batch size.")
@@ -44,18 +44,6 @@ def networks() -> dict[str, tuple[conv.nn.Module, int | None]]:
       "m_discriminator": (conv.ConvDiscriminator(**fields(m_model.discriminator)), None),
   }
 
-
-def compiled_step(model: conv.nn.Module, x: jax.Array):
-  """A jitted, compiled and warmed-up value_and_grad of mean(model(x)) w.r.t. params and x."""
-  variables = jax.jit(model.init)(jax.random.PRNGKey(0), x)
-
-  def loss(params, x):
-    out, _ = model.apply({**variables, "params": params}, x, train=True, mutable=["batch_stats"])
-    return jnp.mean(out)
-
-  step = jax.jit(jax.value_and_grad(loss, argnums=(0, 1)))
-  jax.block_until_ready(step(variables["params"], x))
-  return lambda: jax.block_until_ready(step(variables["params"], x))
 
 
 def main(_):

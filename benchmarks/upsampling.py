@@ -21,6 +21,7 @@ import numpy as np  # pylint: disable=wrong-import-position
 from absl import app, flags  # pylint: disable=wrong-import-position
 
 from aegan.models import conv  # pylint: disable=wrong-import-position
+from benchmarks.network_step import compiled_step  # pylint: disable=wrong-import-position
 
 _SIZE = flags.DEFINE_integer("size", 32, "Image height and width.")
 _WIDTH = flags.DEFINE_integer("width", 64, "Network width.")
@@ -31,18 +32,6 @@ _REPEATS = flags.DEFINE_integer("repeats", 5, "Timed calls per setting; the medi
 _SLOW_REPEATS = flags.DEFINE_integer("slow_repeats", 2, "Timed calls for transposed upsampling, "
                                      "which can take seconds per call on CPU.")
 
-
-def compiled_step(model, x: jax.Array):
-  """A jitted, compiled and warmed-up value_and_grad of mean(model(x)) w.r.t. params and x."""
-  variables = jax.jit(model.init)(jax.random.PRNGKey(0), x)
-
-  def loss(params, x):
-    out, _ = model.apply({**variables, "params": params}, x, train=True, mutable=["batch_stats"])
-    return jnp.mean(out)
-
-  step = jax.jit(jax.value_and_grad(loss, argnums=(0, 1)))
-  jax.block_until_ready(step(variables["params"], x))
-  return lambda: jax.block_until_ready(step(variables["params"], x))
 
 
 def main(_):

@@ -133,6 +133,21 @@ def conv2d(x: jax.Array, kernel: jax.Array, stride: int,
                                       dimension_numbers=("NHWC", "HWIO", "NHWC"))
 
 
+def _kernel_param(module: nn.Module, in_features: int) -> jax.Array:
+  """A conv module's `kernel` parameter [k, k, in_features, features] (float32, N(0, 0.02²)),
+  cast to its compute dtype; `module` has fields kernel_size, features and dtype."""
+  shape = (module.kernel_size, module.kernel_size, in_features, module.features)
+  return module.param("kernel", KERNEL_INIT, shape, jnp.float32).astype(module.dtype)
+
+
+def _add_bias(module: nn.Module, y: jax.Array) -> jax.Array:
+  """y plus a conv module's `bias` parameter [features] (float32, zeros) if it has use_bias."""
+  if not module.use_bias:
+    return y
+  return y + module.param("bias", nn.initializers.zeros, (module.features,),
+                          jnp.float32).astype(module.dtype)
+
+
 class Conv(nn.Module):
   """`nn.Conv(features, (k, k), strides=(s, s), padding="SAME")` with this module's
   initialisers: its parameters (`kernel` [k, k, C_in, features], `bias`) and outputs, computed
@@ -146,13 +161,9 @@ class Conv(nn.Module):
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    k = self.kernel_size
-    kernel = self.param("kernel", KERNEL_INIT, (k, k, x.shape[-1], self.features), jnp.float32)
-    padding = tuple(same_padding(side, k, self.stride) for side in x.shape[1:3])
-    y = conv2d(x.astype(self.dtype), kernel.astype(self.dtype), self.stride, padding)
-    if self.use_bias:
-      y = y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32).astype(self.dtype)
-    return y
+    kernel = _kernel_param(self, x.shape[-1])
+    padding = tuple(same_padding(side, self.kernel_size, self.stride) for side in x.shape[1:3])
+    return _add_bias(self, conv2d(x.astype(self.dtype), kernel, self.stride, padding))
 
 
 def _conv(features: int, kernel: int, dtype: Any, use_bias: bool = True, stride: int = 1) -> Conv:
@@ -213,14 +224,9 @@ class ConvTranspose(nn.Module):
 
   @nn.compact
   def __call__(self, x: jax.Array) -> jax.Array:
-    k = self.kernel_size
-    kernel = self.param("kernel", KERNEL_INIT, (k, k, x.shape[-1], self.features), jnp.float32)
-    weights, (before, after) = subpixel_kernel(kernel.astype(self.dtype))
+    weights, (before, after) = subpixel_kernel(_kernel_param(self, x.shape[-1]))
     y = conv2d(x.astype(self.dtype), weights, 1, ((before, after), (before, after)))
-    y = depth_to_space(y)
-    if self.use_bias:
-      y = y + self.param("bias", nn.initializers.zeros, (self.features,), jnp.float32).astype(self.dtype)
-    return y
+    return _add_bias(self, depth_to_space(y))
 
 
 def transposed_upsample(x: jax.Array, features: int, dtype: Any, use_bias: bool = True,
