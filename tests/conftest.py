@@ -69,14 +69,18 @@ from tests.precision import as_float64  # pylint: disable=wrong-import-position
 
 @pytest.fixture(scope="session", autouse=True)
 def session_compilation_cache(tmp_path_factory) -> None:
-  """The launch scripts the tests run as processes share one persistent compilation cache
-  (aegan/compilation_cache.py), fresh each session and shared by pytest-xdist's workers (JAX
-  locks the directory around each read and write): a program several of them compile is
-  compiled once, and the user's own cache is neither read nor written."""
+  """The tests' processes (pytest-xdist's workers and the launch scripts the tests start) share
+  one persistent compilation cache (aegan/compilation_cache.py), fresh each session (JAX locks
+  the directory around each read and write): a program several tests compile (the same tiny
+  config's update on the same devices) is compiled once, and the user's own cache is neither
+  read nor written. In-process too: tests/test_train.py alone, one core of the 2-core AMD EPYC,
+  193 s without it against 175 s with it."""
   base = tmp_path_factory.getbasetemp()
   directory = (base.parent if "PYTEST_XDIST_WORKER" in os.environ else base) / "jax_cache"
   directory.mkdir(exist_ok=True)
   os.environ.setdefault("AEGAN_COMPILATION_CACHE", str(directory))
+  from aegan import compilation_cache  # pylint: disable=import-outside-toplevel
+  compilation_cache.enable(os.environ["AEGAN_COMPILATION_CACHE"])
 
 
 @pytest.fixture
