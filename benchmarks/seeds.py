@@ -4,6 +4,7 @@ evaluations, checkpoints), as a markdown table with the ratio.
 
   python benchmarks/seeds.py                                   # veegan_ring, 5 seeds, 2,000 steps
   python benchmarks/seeds.py --config=gan_grid --seeds=5 --steps=10000
+  python benchmarks/seeds.py --set=train.batch_size=64 --set=eval.num_samples=1000
 """
 
 import importlib
@@ -19,15 +20,18 @@ import ml_collections  # pylint: disable=wrong-import-position
 from absl import app, flags, logging  # pylint: disable=wrong-import-position
 
 from aegan import train  # pylint: disable=wrong-import-position
-from benchmarks.mixture_cells import check_configs  # pylint: disable=wrong-import-position
+from benchmarks.mixture_cells import apply_overrides, check_configs  # pylint: disable=wrong-import-position
 
 _CONFIG = flags.DEFINE_string("config", "veegan_ring", "Config module under configs/.")
 _SEEDS = flags.DEFINE_integer("seeds", 5, "Number of seeds.")
 _STEPS = flags.DEFINE_integer("steps", 2_000, "Training iterations of each seed.")
+_SET = flags.DEFINE_multi_string("set", [], "path=value: a config field of every run (e.g. "
+                                 "--set=train.batch_size=64).")
 
 
 def seeds_config(num_seeds: int, seed: int) -> ml_collections.ConfigDict:
   config = importlib.import_module(f"configs.{_CONFIG.value}").get_config()
+  apply_overrides(config, _SET.value)
   config.train.update(steps=_STEPS.value, num_seeds=num_seeds)
   config.eval.every = config.checkpoint.every = _STEPS.value
   config.seed = seed

@@ -217,6 +217,14 @@ def shrink_sweep(args: list[str]) -> list[str]:
                      mixture_set([method], "ring", 2))
 
 
+def shrink_seeds(args: list[str]) -> list[str]:
+  """benchmarks/seeds.py: 2 seeds of 2 iterations in one call, the config's sizes shrunk with
+  `--set` (the documented `--set`s kept)."""
+  config = flag(args, "config") or "veegan_ring"
+  method, family = config.split("_", 1)
+  return adding_sets(with_flags(args, seeds=2, steps=2), mixture_set([method], family, 2))
+
+
 def shrink_score(args: list[str]) -> list[str]:
   """launch/score.py: 64 samples per set (`--num_samples`); a placeholder `--samples` file
   (PATH.npz) is made under placeholders/<data>/ from the named data set's shape
@@ -281,7 +289,7 @@ SHRINK: dict[str, Callable[[list[str]], list[str]]] = {
     "benchmarks/host_streaming.py": lambda args: with_flags(
         args, num_images=8, batch=8, draws=1, threads=1, repeats=1),
     "benchmarks/robustness.py": shrink_robustness,
-    "benchmarks/seeds.py": lambda args: with_flags(args, seeds=2, steps=100),
+    "benchmarks/seeds.py": shrink_seeds,
     "benchmarks/stacked_digits.py": lambda args: with_flags(
         args, configs=first(args, "configs", "dcgan_stacked_digits"), budget_s=0.01, seeds=1,
         classifier_steps=2, set=[f"{path}={value}" for path, value in tiny_fields(
