@@ -45,7 +45,6 @@ def networks() -> dict[str, tuple[conv.nn.Module, int | None]]:
   }
 
 
-
 def main(_):
   batch = _BATCH.value
   print(f"batch {batch}, {jax.device_count()} {jax.devices()[0].platform} device(s)")

@@ -137,8 +137,8 @@ def main(_):
     with config.unlocked():  # MLP configs leave the field at its default, float32.
       config.model.compute_dtype = dtype
     updates = {int(k): compiled_update(config, int(k)) for k in _FUSED.value}
-    compiled, _, _, mesh = updates[1] if 1 in updates else compiled_update(config, 1)
-    flops[dtype] = flops_per_iteration(compiled, mesh)
+    one_iteration, _, _, mesh = updates[1] if 1 in updates else compiled_update(config, 1)
+    flops[dtype] = flops_per_iteration(one_iteration, mesh)
     for k, (compiled, state, arrays, _) in updates.items():
       rates[dtype, k] = measure(compiled, state, arrays, k)
   peaks.append(matmul_peak())

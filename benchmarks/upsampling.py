@@ -33,7 +33,6 @@ _SLOW_REPEATS = flags.DEFINE_integer("slow_repeats", 2, "Timed calls for transpo
                                      "which can take seconds per call on CPU.")
 
 
-
 def main(_):
   size, width, batch = _SIZE.value, _WIDTH.value, _BATCH.value
   z = jax.random.normal(jax.random.PRNGKey(1), (batch, _LATENT.value))

@@ -220,8 +220,7 @@ def shrink_sweep(args: list[str]) -> list[str]:
 def shrink_seeds(args: list[str]) -> list[str]:
   """benchmarks/seeds.py: 2 seeds of 2 iterations in one call, the config's sizes shrunk with
   `--set` (the documented `--set`s kept)."""
-  config = flag(args, "config") or "veegan_ring"
-  method, family = config.split("_", 1)
+  method, family = (flag(args, "config") or "veegan_ring").rsplit("_", 1)  # unrolled_gan, ring
   return adding_sets(with_flags(args, seeds=2, steps=2), mixture_set([method], family, 2))
 
 
