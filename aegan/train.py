@@ -44,6 +44,7 @@ from aegan.evaluation import Evaluator
 from aegan.evaluation.seeds import evaluate_seeds
 from aegan.experiment import SEED_AXES, TrainState, build, init_state
 from aegan.methods import Method, Networks
+from aegan.methods.base import SharedForwards
 from aegan.optimizers import initial_rate
 from aegan.parallel import (DATA_AXIS, data_mesh, data_parallel, replicate,
                             wait_if_cpu_collectives)
@@ -61,7 +62,8 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
                 dataset: Dataset, mesh: jax.sharding.Mesh, global_batch: int,
                 steps_per_call: int, streamed: bool = False, num_seeds: int = 1,
                 on_nonfinite: str = "stop",
-                compiler_options: Mapping[str, Any] | None = None) -> "Update":
+                compiler_options: Mapping[str, Any] | None = None,
+                share_forwards: bool = True) -> "Update":
   """The jitted update: (state, data) -> (state after `steps_per_call` iterations, mean metrics).
 
   With num_seeds > 1 the state holds that many independent runs (`init_state`) and one
@@ -80,6 +82,10 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
 
   `compiler_options` are XLA options of this program alone (`jax.jit`'s: e.g.
   {"xla_backend_optimization_level": 1}), over those of $XLA_FLAGS.
+
+  `share_forwards`: a phase replays the forward pass of a network that an earlier phase ran on
+  the same draws and parameters (aegan/methods/base.py `SharedForwards`) instead of running it
+  again; False runs every pass afresh (the same update, to float rounding: for comparisons).
   """
   local_batch = global_batch // mesh.size
   term_names = {}  # phase name -> the terms its check indexes, filled in when traced.
@@ -93,7 +99,13 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
     record, skipped = state.nonfinite, state.skipped
     metrics = {}
     batches = {}  # draw index -> batch: phases share the draws of the same repeat.
+    # A forward pass of a network that a later phase updates, on the same draws and parameters,
+    # runs once (aegan/methods/base.py `SharedForwards`: GAN's G(z) in both of its phases).
+    shared = SharedForwards()
     for phase_index, phase in enumerate(method.phases):
+      updated_later = {name for later in method.phases[phase_index + 1:] for name in later.updates}
+      forwards = functools.partial(shared.for_phase, updating=frozenset(phase.updates),
+                                   saving=frozenset(updated_later - set(phase.updates)))
       for repeat in range(phase.repeat):
         draw = 0 if phase.same_draws else repeat
         if draw not in batches:
@@ -106,7 +118,8 @@ def make_update(method: Method, optimizers: Mapping[str, optax.GradientTransform
           seen_params, seen_stats, seen_opt_state = (
               at_start if phase.from_iteration_start else (params, batch_stats, opt_state))
           nets = Networks(method.networks, {**seen_params, **trainable}, seen_stats, train=True,
-                          opt_state=dict(seen_opt_state))
+                          opt_state=dict(seen_opt_state),
+                          shared=forwards(seen_params) if share_forwards else None)
           loss, phase_metrics = phase.loss(nets, batch)
           # The global batch's loss. Its gradient with respect to the replicated parameters is
           # then the global-batch gradient: shard_map's autodiff already sums the devices'

@@ -56,6 +56,28 @@ def test_one_iteration_runs_the_phases_in_order(tiny_veegan, float64):
   assert_equal_to_float32_resolution(subtract(new_state.params), subtract(params))
 
 
+@pytest.mark.parametrize("config_name", ["tiny_gan", "tiny_unrolled_gan", "tiny_alpha_gan",
+                                         "tiny_ali"])
+def test_shared_forward_passes_leave_the_update_unchanged(config_name, request, float64):
+  """Replaying a forward pass (aegan/methods/base.py `SharedForwards`) instead of running it
+  again changes only how XLA fuses the program: in float64 two iterations move every parameter
+  alike to float32's resolution. GAN replays G(z); Unrolled GAN into a phase that starts from
+  the iteration's start; α-GAN and ALI replay two networks, one of them (α-GAN's generator on
+  the encoder's codes) only where its input is the same array."""
+  config = request.getfixturevalue(config_name)
+  config.model.compute_dtype = "float64"
+  method, dataset, optimizers = train.build(config)
+  mesh = data_mesh(jax.devices()[:1])
+  initial = float64(jax.device_get(train.init_state(method, optimizers, config.seed)))
+  moved = []
+  for share in (True, False):
+    update = train.make_update(method, optimizers, dataset, mesh, config.train.batch_size, 2,
+                               share_forwards=share)
+    state, _ = update(replicate(initial, mesh), replicate(dataset.arrays("train"), mesh))
+    moved.append(jax.tree.map(np.subtract, jax.device_get(state.params), initial.params))
+  assert_equal_to_float32_resolution(*moved)
+
+
 def changed(before, after) -> bool:
   return any(not np.array_equal(a, b) for a, b in zip(jax.tree.leaves(before), jax.tree.leaves(after)))
 

@@ -18,6 +18,11 @@ BatchNorm: in training every network normalises by the statistics of the batch i
 to (synchronised over the data-parallel axis), and its running averages are updated call after
 call; the step keeps the updated averages only for the networks the phase updates. Evaluation
 uses the running averages.
+
+Shared forward passes: where a phase applies a network it does not update to the same draws
+that a later phase, which updates it, applies it to (GAN's G(z) in both of its phases), the
+train step runs that forward pass once and the later phase differentiates the saved pass
+(`SharedForwards`); losses need not know.
 """
 
 import dataclasses
@@ -38,27 +43,137 @@ class Networks:
   batch statistics and `nets.batch_stats[name]` holds the running averages updated by every
   call so far; in evaluation mode the running averages are used and never change.
   `opt_state[name]` is network `name`'s optimizer state (training only; empty otherwise).
+  `shared`: the train step's record of the forward passes its phases share (`PhaseForwards`);
+  None applies every network afresh.
   """
 
   def __init__(self, modules: Mapping[str, nn.Module], params: Params,
                batch_stats: Mapping[str, Any], train: bool,
-               opt_state: Mapping[str, Any] | None = None):
+               opt_state: Mapping[str, Any] | None = None,
+               shared: "PhaseForwards | None" = None):
     self.modules = modules
     self.params = params
     self.batch_stats = dict(batch_stats)
     self.train = train
     self.opt_state = opt_state or {}
+    self.shared = shared
 
   def __call__(self, name: str, *inputs: jax.Array) -> jax.Array:
-    variables = {"params": self.params[name]}
+    if self.shared is not None and self.train:
+      return self.shared.apply(self, name, inputs)
+    output, updated = self.run(name, self.params[name], inputs)
+    if updated is not None:
+      self.batch_stats[name] = updated
+    return output
+
+  def run(self, name: str, params: Params, inputs: tuple[jax.Array, ...]) -> tuple[jax.Array, Any]:
+    """Network `name` with `params` on `inputs`: (output, its updated BatchNorm statistics, or
+    None where nothing is updated: no BatchNorm, or evaluation mode). Records nothing."""
+    variables = {"params": params}
     if not self.batch_stats.get(name):
-      return self.modules[name].apply(variables, *inputs, train=self.train)
+      return self.modules[name].apply(variables, *inputs, train=self.train), None
     variables["batch_stats"] = self.batch_stats[name]
     if not self.train:
-      return self.modules[name].apply(variables, *inputs, train=False)
-    out, updated = self.modules[name].apply(variables, *inputs, train=True, mutable=["batch_stats"])
-    self.batch_stats[name] = updated["batch_stats"]
-    return out
+      return self.modules[name].apply(variables, *inputs, train=False), None
+    output, updated = self.modules[name].apply(variables, *inputs, train=True, mutable=["batch_stats"])
+    return output, updated["batch_stats"]
+
+
+@jax.custom_vjp
+def _replay(params: Params, output: jax.Array, pullback: Callable) -> jax.Array:
+  """`output`, a network's output saved with `pullback` (its `jax.vjp` with respect to
+  `params`), as a function of `params` whose derivative is that pullback."""
+  del params, pullback
+  return output
+
+
+def _replay_forward(params, output, pullback):
+  del params
+  return output, pullback
+
+
+def _replay_backward(pullback, cotangent):
+  (params_cotangent,) = pullback(cotangent)
+  return params_cotangent, None, None  # The saved output and pullback are constants.
+
+
+_replay.defvjp(_replay_forward, _replay_backward)
+
+
+@dataclasses.dataclass(frozen=True)
+class SavedForward:
+  """A network's forward pass, what it was applied to and its pullback."""
+
+  name: str
+  params: Params
+  batch_stats: Any
+  inputs: tuple[jax.Array, ...]
+  output: jax.Array
+  updated_stats: Any
+  pullback: Callable
+
+
+class SharedForwards:
+  """The forward passes that one training iteration's phases share.
+
+  A phase that applies a network it does not update, where a later phase of the iteration
+  updates it, saves the output with its pullback (`jax.vjp` with respect to that network's
+  parameters). When the later phase applies the network to the very same input arrays with the
+  very same parameters and BatchNorm statistics (the same objects: the same draws, and no update
+  of the network in between), it replays the saved output, differentiated by the saved pullback,
+  instead of running the network again: the same values and the same gradient from one forward
+  pass instead of two. GAN's generator: the discriminator phase's G(z) is the generator phase's,
+  the same z and θ_G, and XLA does not merge the two passes itself. A saved pass that no phase
+  replays costs nothing: its residuals are dead code.
+  """
+
+  def __init__(self):
+    self.saved: list[SavedForward] = []
+
+  def for_phase(self, params: Params, updating: frozenset[str],
+                saving: frozenset[str]) -> "PhaseForwards":
+    """The view of one phase: `params` are the networks' parameters as the phase sees them,
+    before differentiation wraps the updated ones; `updating` the networks it updates;
+    `saving` those it does not update but a later phase does."""
+    return PhaseForwards(self, params, updating, saving)
+
+  def find(self, name: str, params: Params, batch_stats: Any,
+           inputs: tuple[jax.Array, ...]) -> SavedForward | None:
+    for saved in self.saved:
+      if (saved.name == name and saved.params is params and saved.batch_stats is batch_stats
+          and len(saved.inputs) == len(inputs)
+          and all(a is b for a, b in zip(saved.inputs, inputs))):
+        return saved
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class PhaseForwards:
+  """`SharedForwards` as one phase sees it (`SharedForwards.for_phase`)."""
+
+  shared: SharedForwards
+  params: Params
+  updating: frozenset[str]
+  saving: frozenset[str]
+
+  def apply(self, nets: Networks, name: str, inputs: tuple[jax.Array, ...]) -> jax.Array:
+    """`nets(name, *inputs)`, replaying a saved pass or saving this one where it can."""
+    batch_stats = nets.batch_stats.get(name)
+    saved = None
+    if name in self.updating:
+      saved = self.shared.find(name, self.params[name], batch_stats, inputs)
+    if saved is not None:
+      output, updated = _replay(nets.params[name], saved.output, saved.pullback), saved.updated_stats
+    elif name in self.saving:
+      output, pullback, updated = jax.vjp(lambda p: nets.run(name, p, inputs), nets.params[name],
+                                          has_aux=True)
+      self.shared.saved.append(SavedForward(name, self.params[name], batch_stats, inputs, output,
+                                            updated, pullback))
+    else:
+      output, updated = nets.run(name, nets.params[name], inputs)
+    if updated is not None:
+      nets.batch_stats[name] = updated
+    return output
 
 
 Loss = Callable[[Networks, Batch], tuple[jax.Array, dict[str, jax.Array]]]
