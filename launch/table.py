@@ -33,7 +33,11 @@ shared; on a GPU each process gets 0.9/N of its memory unless XLA_PYTHON_CLIENT_
 is set). A cell's small networks leave a GPU mostly idle, so cells overlap well there: the
 whole table with every method took 6.5 min on one H200 as eight processes at once
 (docs/results.md). On the 2-core CPU one cell already keeps both cores busy: two at a time took 236 s
-where one after the other took 242 s (docs/results.md).
+where one after the other took 242 s (docs/results.md). Each job's process runs on its own
+share of the machine's cores (`--pin_cores`, default on; `core_groups`): two protocol-M DCGAN
+steps at once on the 2-core CPU, pinned to a core each, made 1.10-1.26x the iterations per
+second of the same two unpinned, whose thread pools took turns on both cores (3 rounds;
+docs/performance.md).
 
 The image tables (configs/tables.py, `kind="images"`):
 
@@ -72,6 +76,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from typing import NamedTuple
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -106,6 +111,8 @@ _BUDGET = flags.DEFINE_string("budget", "config",
 _STEPS = flags.DEFINE_integer("steps", None, "Iterations for every cell (overrides --budget).")
 _JOBS = flags.DEFINE_integer("jobs", 1, "Cells trained at once, each in its own process "
                              "(1: one after the other, in this process).", lower_bound=1)
+_PIN_CORES = flags.DEFINE_bool("pin_cores", True, "With --jobs > 1 and at least as many cores "
+                               "as jobs: each job's process on its own share of the cores.")
 _WORKDIR = flags.DEFINE_string("workdir", None, "Where the runs go (default: runs/table_<table>).")
 _INCEPTION_WEIGHTS = flags.DEFINE_string(
     "inception_weights", None, "Image tables: pytorch-fid's FID Inception weights file; each "
@@ -155,7 +162,8 @@ def _modes_hq_kl(results: dict, num_seeds: int) -> tuple[str, str, str]:
 def train_timed(config: ml_collections.ConfigDict, run: str) -> CellOutcome:
   """`train.train_and_evaluate(config, run)` as a cell of the table. A run an earlier
   invocation finished is read back, not retrained, with the wall seconds and devices of the
-  one that trained it (`run/table_seconds.json`); otherwise they are this invocation's, kept."""
+  one that trained it (`run/table_seconds.json`, which also names the cores its process could
+  run on); otherwise they are this invocation's, kept."""
   timing = os.path.join(run, TIMING)
   earlier = None
   if os.path.exists(timing) and train.finished_results(config, run) is not None:
@@ -167,7 +175,8 @@ def train_timed(config: ml_collections.ConfigDict, run: str) -> CellOutcome:
     return CellOutcome(results, earlier["train_and_evaluate"], config.train.steps,
                        earlier.get("devices", _devices()), True)
   seconds, devices = time.perf_counter() - start, _devices()
-  writers.write_json(timing, {"train_and_evaluate": seconds, "devices": devices})
+  cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+  writers.write_json(timing, {"train_and_evaluate": seconds, "devices": devices, "cores": cores})
   return CellOutcome(results, seconds, config.train.steps, devices, False)
 
 
@@ -497,17 +506,58 @@ def run_image_table(table_name: str, methods: list[str], datasets: list[str], se
   write(finished=True)
 
 
+def core_groups(cores: Sequence[int], jobs: int) -> list[tuple[int, ...]] | None:
+  """`cores` split into `jobs` disjoint groups of consecutive cores, as even as possible; None
+  where there are fewer cores than jobs (then nothing is pinned)."""
+  if jobs > len(cores):
+    return None
+  cores = sorted(cores)
+  return [tuple(cores[i * len(cores) // jobs:(i + 1) * len(cores) // jobs]) for i in range(jobs)]
+
+
+_free_core_groups = None  # In a --jobs process: the queue of the core groups no running cell holds.
+
+
+def _keep_core_groups(queue) -> None:
+  """A --jobs process's initializer: the queue of free core groups, shared by the processes."""
+  global _free_core_groups  # pylint: disable=global-statement
+  _free_core_groups = queue
+
+
+def _on_own_cores(function, arguments: tuple):
+  """`function(*arguments)` in a --jobs process, on a core group no other running cell holds
+  (pinned before the cell starts JAX's backend, whose thread pool then fits the group); the
+  group is free again once it returns. At most --jobs cells run at once, one per group."""
+  group = _free_core_groups.get()
+  os.sched_setaffinity(0, group)
+  try:
+    return function(*arguments)
+  finally:
+    _free_core_groups.put(group)
+
+
 def run_cells(cells: list[tuple], record) -> None:
   """Runs each (key, function, arguments) of `cells`, `--jobs` at a time in fresh processes (or
-  in this one), calling `record(key, outcome)` as each finishes."""
+  in this one), calling `record(key, outcome)` as each finishes; with `--pin_cores`, each
+  process on its own group of this machine's cores (`core_groups`)."""
   if _JOBS.value == 1:
     for key, function, arguments in cells:
       record(key, function(*arguments))
     return
   # Each process would otherwise take 75% of a GPU's memory at its start.
   os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", f"{0.9 / _JOBS.value:.2f}")
+  context = multiprocessing.get_context("spawn")
+  groups = (core_groups(os.sched_getaffinity(0), _JOBS.value)
+            if _PIN_CORES.value and hasattr(os, "sched_setaffinity") else None)
+  pool_options = {}
+  if groups:
+    queue = context.Queue()
+    for group in groups:
+      queue.put(group)
+    pool_options = dict(initializer=_keep_core_groups, initargs=(queue,))
+    cells = [(key, _on_own_cores, (function, arguments)) for key, function, arguments in cells]
   with concurrent.futures.ProcessPoolExecutor(
-      _JOBS.value, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1) as pool:
+      _JOBS.value, mp_context=context, max_tasks_per_child=1, **pool_options) as pool:
     futures = {pool.submit(function, *arguments): key for key, function, arguments in cells}
     for future in concurrent.futures.as_completed(futures):
       record(futures[future], future.result())

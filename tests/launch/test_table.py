@@ -1,6 +1,7 @@
 """launch/table.py as a user runs it: a real subprocess writing a small table."""
 
 import importlib
+import json
 import os
 import re
 import subprocess
@@ -49,6 +50,14 @@ def test_a_small_table_has_each_cell_with_the_papers_number(tmp_path):
   table = (tmp_path / "table.md").read_text()
   table_parallel = (tmp_path / "parallel" / "table.md").read_text()
   assert rows_without_wall_time(table_parallel) == rows_without_wall_time(table)
+  # --jobs=2 pins each process to its own half of the cores (--pin_cores); alone, a cell has all.
+  cores = lambda run: json.load(open(run / "table_seconds.json"))["cores"]
+  ours = sorted(os.sched_getaffinity(0))
+  assert cores(tmp_path / "gan_ring") == cores(tmp_path / "veegan_ring") == ours
+  if len(ours) >= 2:
+    pinned = [cores(tmp_path / "parallel" / run) for run in ("gan_ring", "veegan_ring")]
+    halves = [ours[:len(ours) // 2], ours[len(ours) // 2:]]
+    assert all(run_cores in halves for run_cores in pinned), (pinned, halves)
   assert "2 cells at a time" in table_parallel and "cells at a time" not in table
   header, rule, row, veegan_row, *rest = table.splitlines()
   assert header == ("| method | recipe | ring modes (paper) | ring % HQ (paper) | ring mode KL "
@@ -66,7 +75,6 @@ def test_a_small_table_has_each_cell_with_the_papers_number(tmp_path):
   assert "mean ± sample std (ddof 1) over 2 seeds" in table
   assert "iterations per cell: ring 20;" in table
   # Both seeds' results are in the cell's workdir, and the cell is their mean.
-  import json  # pylint: disable=import-outside-toplevel
   results = json.load(open(tmp_path / "gan_ring" / "results.json"))
   per_seed = [results[f"eval/seed{i}/modes"] for i in range(2)]
   # Each seed's count is its saved final samples' (learning floors: tests/methods/test_learning.py).
@@ -101,6 +109,17 @@ def test_a_small_table_has_each_cell_with_the_papers_number(tmp_path):
                    r"\(cells' wall times added up: \d+\.\d min\)\.$", table_again.strip())
 
 
+def test_core_groups_split_the_cores_evenly_and_pin_nothing_with_more_jobs_than_cores():
+  """launch/table.py's `core_groups`, in a process of its own (its flags would clash)."""
+  code = ("import json; from launch import table; print(json.dumps([table.core_groups(c, j) for "
+          "c, j in [([0, 1], 2), (range(16), 3), ([3, 1], 1), ([0, 1], 3), ([4, 5, 6, 7], 2)]]))")
+  result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=300, check=True)
+  assert json.loads(result.stdout) == [[[0], [1]], [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9],
+                                                    [10, 11, 12, 13, 14, 15]],
+                                       [[1, 3]], None, [[4, 5], [6, 7]]]
+
+
 # The image tables (configs/tables.py, kind "images"): one cell each, a few iterations, with a
 # classifier trained for 10 iterations (its accuracy is what it is; the table reports it).
 def run_image_table(table: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -117,7 +136,6 @@ def column_table(table: str, data: str) -> list[list[str]]:
 
 
 def test_veegan2_cell_is_the_mean_and_std_of_its_seeds_runs_beside_the_papers(tmp_path):
-  import json  # pylint: disable=import-outside-toplevel
   # The protocol's sizes shrunk as the documented commands are (26,000 classified samples and
   # IvOM on 256 images take minutes; this test checks how the table assembles a cell).
   sizes = [f"--set={path}={value}" for path, value in
@@ -193,7 +211,6 @@ def test_veegan2_cell_is_the_mean_and_std_of_its_seeds_runs_beside_the_papers(tm
 
 
 def test_alpha_gan_cell_has_the_battery_and_the_real_datas_reference(tmp_path):
-  import json  # pylint: disable=import-outside-toplevel
   # The protocol's evaluation sizes (5,000 samples, a 1,000-step critic) are the table's
   # (asserted below on the config it writes); they are run shrunk, as the documented commands
   # run them (minutes of evaluation otherwise; this test checks how the cell is assembled).
@@ -253,7 +270,6 @@ def test_image_table_text_shows_nan_inception_numbers_and_the_seeds_a_mean_is_ov
   """veegan2 with --inception_weights: the Inception's columns as alpha_gan's; a metric no seed
   defines is nan, one some seeds define says over how many; IvOM's pixel scale beside the
   paper's; a table read back says its time is this invocation's."""
-  import json  # pylint: disable=import-outside-toplevel
   result = subprocess.run([sys.executable, "-c", RENDER], cwd=REPO, capture_output=True,
                           text=True, timeout=300, check=True)
   texts = json.loads(result.stdout)
@@ -358,7 +374,6 @@ def test_stacked_m_cell_prints_the_published_numbers_beside_ours(tmp_path):
   """One seed of protocol M's DCGAN at D = 1/4 G, 2 iterations at the documented commands'
   evaluation sizes: the row holds our modes and KL (this run's results.json) beside Metz et al.'s
   and PacGAN's, and the footer names the sources (an unknown column: the bad-input test)."""
-  import json  # pylint: disable=import-outside-toplevel
   sizes = [f"--set={path}={value}" for path, value in
            image_table_fields("stacked_m", "d_quarter_g").items()]
   result = run_image_table("stacked_m", "--methods=dcgan", "--seeds=1", "--budget=short",
