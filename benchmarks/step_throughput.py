@@ -23,6 +23,7 @@ the step that runs it in each phase.
 sets not prepared on this machine): the step's cost does not depend on the pixels.
 """
 
+import contextlib
 import dataclasses
 import os
 import sys
@@ -33,6 +34,7 @@ sys.path.insert(0, REPO)
 
 import jax  # pylint: disable=wrong-import-position
 import jax.numpy as jnp  # pylint: disable=wrong-import-position
+import ml_collections  # pylint: disable=wrong-import-position
 import numpy as np  # pylint: disable=wrong-import-position
 from absl import app, flags  # pylint: disable=wrong-import-position
 from ml_collections import config_flags  # pylint: disable=wrong-import-position
@@ -136,12 +138,32 @@ class Timer:
     self.rates.append(calls * self.steps_per_call / (time.perf_counter() - start))
 
 
+@contextlib.contextmanager
+def synthetic_data(data: ml_collections.ConfigDict):
+  """Within the block, the data set `data` names is made as `SyntheticImages` of its size (the
+  data set is made by name, aegan.data.DATASETS); the registry is restored after it, so a process
+  that goes on (the tests run documented commands in one) makes the real set again."""
+  name = data.name
+  shape = IMAGE_SHAPES[name] if name in IMAGE_SHAPES else make_dataset(data).example_shape
+  registered = DATASETS.get(name)
+  DATASETS[name] = lambda **_: SyntheticImages(shape)
+  try:
+    yield
+  finally:
+    if registered is None:
+      del DATASETS[name]
+    else:
+      DATASETS[name] = registered
+
+
 def main(_):
   config = _CONFIG.value
-  if _SYNTHETIC.value:  # The dataset is made by name (aegan.data.DATASETS): register the stand-in.
-    name = config.data.name
-    shape = IMAGE_SHAPES[name] if name in IMAGE_SHAPES else make_dataset(config.data).example_shape
-    DATASETS[name] = lambda **_: SyntheticImages(shape)
+  with synthetic_data(config.data) if _SYNTHETIC.value else contextlib.nullcontext():
+    measure_and_print(config)
+
+
+def measure_and_print(config: ml_collections.ConfigDict) -> None:
+  """Times every setting of the flags on `config`'s step and prints the rates."""
   print(f"{config.method} on {config.data.name}{' (synthetic)' if _SYNTHETIC.value else ''}, "
         f"global batch {config.train.batch_size}, {jax.device_count()} "
         f"{jax.devices()[0].platform} device(s), {os.cpu_count()} cores")
