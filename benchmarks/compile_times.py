@@ -26,17 +26,16 @@ def measure(name: str) -> tuple[float, float]:
   sys.path.insert(0, HERE)
   import importlib  # pylint: disable=import-outside-toplevel
   from aegan import train  # pylint: disable=import-outside-toplevel
-  from aegan.data import DATASETS, DatasetNotFoundError  # pylint: disable=import-outside-toplevel
+  from aegan.data import DatasetNotFoundError  # pylint: disable=import-outside-toplevel
   from aegan.parallel import data_mesh, replicate  # pylint: disable=import-outside-toplevel
-  from step_throughput import IMAGE_SHAPES, SyntheticImages  # pylint: disable=import-outside-toplevel
+  from step_throughput import synthetic_data  # pylint: disable=import-outside-toplevel
 
   config = importlib.import_module(f"configs.{name}").get_config()
   try:
     method, dataset, optimizers = train.build(config)
   except DatasetNotFoundError:
-    shape = IMAGE_SHAPES[config.data.name]
-    DATASETS[config.data.name] = lambda **_: SyntheticImages(shape)
-    method, dataset, optimizers = train.build(config)
+    with synthetic_data(config.data):
+      method, dataset, optimizers = train.build(config)
   mesh = data_mesh()
   state = replicate(train.init_state(method, optimizers, config.seed, config.train.get("num_seeds", 1)), mesh)
   arrays = replicate(dataset.arrays("train"), mesh)

@@ -60,8 +60,9 @@ class Networks:
 
   def __call__(self, name: str, *inputs: jax.Array) -> jax.Array:
     if self.shared is not None and self.train:
-      return self.shared.apply(self, name, inputs)
-    output, updated = self.run(name, self.params[name], inputs)
+      output, updated = self.shared.apply(self, name, inputs)
+    else:
+      output, updated = self.run(name, self.params[name], inputs)
     if updated is not None:
       self.batch_stats[name] = updated
     return output
@@ -156,24 +157,22 @@ class PhaseForwards:
   updating: frozenset[str]
   saving: frozenset[str]
 
-  def apply(self, nets: Networks, name: str, inputs: tuple[jax.Array, ...]) -> jax.Array:
-    """`nets(name, *inputs)`, replaying a saved pass or saving this one where it can."""
+  def apply(self, nets: Networks, name: str, inputs: tuple[jax.Array, ...]) -> tuple[jax.Array, Any]:
+    """`nets.run(name, nets.params[name], inputs)`, replaying a saved pass or saving this one
+    where it can: (output, updated BatchNorm statistics or None)."""
     batch_stats = nets.batch_stats.get(name)
     saved = None
     if name in self.updating:
       saved = self.shared.find(name, self.params[name], batch_stats, inputs)
     if saved is not None:
-      output, updated = _replay(nets.params[name], saved.output, saved.pullback), saved.updated_stats
-    elif name in self.saving:
-      output, pullback, updated = jax.vjp(lambda p: nets.run(name, p, inputs), nets.params[name],
-                                          has_aux=True)
-      self.shared.saved.append(SavedForward(name, self.params[name], batch_stats, inputs, output,
-                                            updated, pullback))
-    else:
-      output, updated = nets.run(name, nets.params[name], inputs)
-    if updated is not None:
-      nets.batch_stats[name] = updated
-    return output
+      return _replay(nets.params[name], saved.output, saved.pullback), saved.updated_stats
+    if name not in self.saving:
+      return nets.run(name, nets.params[name], inputs)
+    output, pullback, updated = jax.vjp(lambda p: nets.run(name, p, inputs), nets.params[name],
+                                        has_aux=True)
+    self.shared.saved.append(SavedForward(name, self.params[name], batch_stats, inputs, output,
+                                          updated, pullback))
+    return output, updated
 
 
 Loss = Callable[[Networks, Batch], tuple[jax.Array, dict[str, jax.Array]]]
