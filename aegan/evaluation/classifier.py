@@ -123,8 +123,13 @@ class TrainedClassifier:
     """uint8 [N, H, W, C] -> (features [N, C'·D], probabilities [N, K^C']): the channels'
     features side by side and the joint probability of their classes (`joint_probabilities`),
     as a feature network (aegan/evaluation/features.py)."""
-    features, probabilities = self.channel_outputs(images, progress)
-    return features.reshape(len(images), -1), joint_probabilities(probabilities)
+    return self.joined(*self.channel_outputs(images, progress))
+
+  @staticmethod
+  def joined(features: np.ndarray, probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`channel_outputs`' (features [N, C', D], probabilities [N, C', K]) -> this classifier's
+    outputs as a feature network (`__call__`): [N, C'·D], [N, K^C']."""
+    return features.reshape(len(features), -1), joint_probabilities(probabilities)
 
   def mode_metrics(self, images: np.ndarray, confidence: float) -> dict[str, float]:
     """The stacked mode counts of uint8 samples [N, H, W, 3] (module docstring)."""

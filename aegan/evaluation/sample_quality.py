@@ -174,16 +174,23 @@ class FeatureMetrics:
     self._reference = cached["features"], cached["probabilities"]
     return self._reference
 
-  def __call__(self, samples: np.ndarray) -> dict[str, float]:
-    """The metrics (module docstring) of uint8 samples [>= num_samples, H, W, C]."""
+  def __call__(self, samples: np.ndarray, outputs: tuple[np.ndarray, np.ndarray] | None = None
+               ) -> dict[str, float]:
+    """The metrics (module docstring) of uint8 samples [>= num_samples, H, W, C]. `outputs`:
+    the network's (features, probabilities) of the first num_samples samples where the caller
+    has them already (the stacked mode counts' classifier, SampleScorer); computed otherwise."""
     real_features, real_probabilities = self.reference()
     if self._reference_gaussian is None:
       self._reference_gaussian = feature_metrics.gaussian_reference(real_features)
     section = self._section
     images = samples[:section.num_samples]
-    progress = Progress(f"features of {len(images)} samples", len(images), "images")
-    features, probabilities = self.network(images, progress)
-    progress.finish()
+    if outputs is None:
+      progress = Progress(f"features of {len(images)} samples", len(images), "images")
+      outputs = self.network(images, progress)
+      progress.finish()
+    features, probabilities = outputs
+    if len(features) != len(images):
+      raise ValueError(f"outputs of {len(features)} samples for {len(images)} samples")
     start = time.perf_counter()
     kid, kid_std = feature_metrics.kernel_inception_distance(
         real_features, features, section.kid_subsets, section.kid_subset_size,

@@ -21,6 +21,7 @@ By data set, as `config.eval` names them:
 `check_samples` is what a file of samples from elsewhere must be to be scored.
 """
 
+import os
 import time
 
 import jax
@@ -75,8 +76,18 @@ class SampleScorer:
     self._features_section = config.eval.get("features")
     self._feature_metrics = None
     if sample_quality.is_configured(self._features_section):
-      self._feature_metrics = sample_quality.FeatureMetrics(config, dataset, mesh, workdir)
+      # The mode counts' classifier, as the feature network too, classifies each sample once.
+      shared = self._channel_classifier if self._names_channel_classifier(config.eval) else None
+      self._feature_metrics = sample_quality.FeatureMetrics(config, dataset, mesh, workdir,
+                                                            network=shared)
     self._final_step = config.train.steps
+
+  def _names_channel_classifier(self, eval_section: ml_collections.ConfigDict) -> bool:
+    """Whether the feature network is the classifier run that counts stacked modes."""
+    features = eval_section.features
+    return (self._channel_classifier is not None and features.network == "classifier"
+            and os.path.realpath(features.workdir) == os.path.realpath(
+                eval_section.classifier.workdir))
 
   @property
   def description(self) -> dict[str, dict]:
@@ -96,6 +107,7 @@ class SampleScorer:
     (`final_only`) and this is not it; None runs everything."""
     metrics = {}
     prefix = "" if step is None else f"step {step} | "
+    feature_outputs = None  # The feature network's outputs, where the mode counts computed them.
     if self._mixture is not None:
       metrics.update(mode_metrics(samples, self._mixture.means, self._mixture.hq_unit,
                                   threshold=self._hq_threshold))
@@ -109,6 +121,10 @@ class SampleScorer:
       features, probabilities = self._channel_classifier.channel_outputs(samples)
       metrics.update(self._channel_classifier.counted_modes(probabilities, self._confidence))
       logging.info("%sstacked mode counting took %.1f s", prefix, time.perf_counter() - start)
+      if (self._feature_metrics is not None
+          and self._feature_metrics.network is self._channel_classifier):
+        count = self._features_section.num_samples
+        feature_outputs = self._channel_classifier.joined(features[:count], probabilities[:count])
       if self._gate is not None:
         start = time.perf_counter()
         metrics.update(self._gate(features, probabilities))
@@ -117,7 +133,7 @@ class SampleScorer:
         step is None or not self._features_section.get("final_only", False)
         or step == self._final_step):
       start = time.perf_counter()
-      metrics.update(self._feature_metrics(samples))
+      metrics.update(self._feature_metrics(samples, feature_outputs))
       logging.info("%sfeature metrics took %.1f s", prefix, time.perf_counter() - start)
     return {name: float(value) for name, value in metrics.items()}
 

@@ -2,11 +2,14 @@
 samples, and what `check_samples` makes of an array it accepts."""
 
 import math
+import shutil
 
+import ml_collections
 import numpy as np
 import pytest
 
 from aegan.data import make_dataset
+from aegan.evaluation.classifier import TrainedClassifier
 from aegan.evaluation.scoring import SampleScorer, check_samples
 from aegan.parallel import data_mesh
 from configs import veegan_ring, veegan_stacked_digits
@@ -53,3 +56,41 @@ def test_check_samples_gives_seed_sets_of_the_first_samples_in_the_scorers_dtype
   checked = check_samples(seeds, (4, 4, 3), 5, "stacked_digits")
   assert checked.dtype == np.uint8 and checked.shape == (2, 5, 4, 4, 3)
   np.testing.assert_array_equal(checked, seeds)
+
+
+def test_the_mode_counts_classifier_is_the_feature_network_once(classifier_run, tmp_path,
+                                                                 monkeypatch):
+  """With one classifier run for the stacked mode counts and the feature metrics, each sample
+  is classified once and the numbers are those of a feature network of its own (a copy of the
+  run, loaded apart)."""
+  workdir = classifier_run[0]
+  copy = str(tmp_path / "copy")
+  shutil.copytree(workdir, copy)
+  samples = np.random.default_rng(0).integers(0, 256, (300, 16, 16, 3), np.uint8)
+  classified = []
+  channel_outputs = TrainedClassifier.channel_outputs
+
+  def counting(self, images, progress=None):
+    classified.append(len(images))
+    return channel_outputs(self, images, progress)
+
+  monkeypatch.setattr(TrainedClassifier, "channel_outputs", counting)
+  metrics = {}
+  for name, features_workdir in (("shared", workdir), ("apart", copy)):
+    config = veegan_stacked_digits.get_config()
+    config.eval.update(num_samples=300, ms_ssim_pairs=0)
+    # The config's two sections share one workdir field: apart, a features section of its own.
+    config.eval.features = ml_collections.ConfigDict(config.eval.features.to_dict())
+    config.eval.classifier.update(workdir=workdir, gate_samples=0)
+    config.eval.features.update(workdir=features_workdir, num_samples=200, num_real=200,
+                                kid_subset_size=100)
+    scorer = _scorer(config, tmp_path / name)
+    classified.clear()
+    metrics[name] = scorer(samples, None, run_seed=0)
+    # 300 samples counted; apart, the first 200 again for the features (the 200 real images'
+    # features are computed for the reference cache in both).
+    assert sorted(classified) == ([200, 300] if name == "shared" else [200, 200, 300]), name
+  assert metrics["shared"].keys() == metrics["apart"].keys()
+  assert {"eval/modes", "eval/fid", "eval/kid", "eval/precision"} <= metrics["shared"].keys()
+  for key, value in metrics["shared"].items():
+    assert value == pytest.approx(metrics["apart"][key], rel=1e-5, abs=1e-6), key
