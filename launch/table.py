@@ -539,7 +539,10 @@ def _on_own_cores(function, arguments: tuple):
 def run_cells(cells: list[tuple], record) -> None:
   """Runs each (key, function, arguments) of `cells`, `--jobs` at a time in fresh processes (or
   in this one), calling `record(key, outcome)` as each finishes; with `--pin_cores`, each
-  process on its own group of this machine's cores (`core_groups`)."""
+  process on its own group of this machine's cores (`core_groups`): with fewer cells than
+  --jobs (a table's one classifier), the cores are split among the cells, none left idle."""
+  if not cells:
+    return
   if _JOBS.value == 1:
     for key, function, arguments in cells:
       record(key, function(*arguments))
@@ -547,7 +550,8 @@ def run_cells(cells: list[tuple], record) -> None:
   # Each process would otherwise take 75% of a GPU's memory at its start.
   os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", f"{0.9 / _JOBS.value:.2f}")
   context = multiprocessing.get_context("spawn")
-  groups = (core_groups(os.sched_getaffinity(0), _JOBS.value)
+  jobs = min(_JOBS.value, len(cells))
+  groups = (core_groups(os.sched_getaffinity(0), jobs)
             if _PIN_CORES.value and hasattr(os, "sched_setaffinity") else None)
   pool_options = {}
   if groups:
@@ -557,7 +561,7 @@ def run_cells(cells: list[tuple], record) -> None:
     pool_options = dict(initializer=_keep_core_groups, initargs=(queue,))
     cells = [(key, _on_own_cores, (function, arguments)) for key, function, arguments in cells]
   with concurrent.futures.ProcessPoolExecutor(
-      _JOBS.value, mp_context=context, max_tasks_per_child=1, **pool_options) as pool:
+      jobs, mp_context=context, max_tasks_per_child=1, **pool_options) as pool:
     futures = {pool.submit(function, *arguments): key for key, function, arguments in cells}
     for future in concurrent.futures.as_completed(futures):
       record(futures[future], future.result())

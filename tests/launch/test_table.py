@@ -120,6 +120,29 @@ def test_core_groups_split_the_cores_evenly_and_pin_nothing_with_more_jobs_than_
                                        [[1, 3]], None, [[4, 5], [6, 7]]]
 
 
+
+def test_jobs_split_the_cores_among_the_cells_they_have():
+  """--jobs=2 runs three cells on the two halves of the cores, and one cell (a table's
+  classifier) on all of them: fewer cells than jobs leave no core idle. Each cell reports the
+  cores it ran on (`os.sched_getaffinity`)."""
+  code = ("import json, os; from absl import flags; from launch import table\n"
+          "flags.FLAGS(['table', '--jobs=2'])\n"
+          "for count in (3, 1):\n"
+          "  ran = {}\n"
+          "  table.run_cells([(i, os.sched_getaffinity, (0,)) for i in range(count)],\n"
+          "                  lambda key, cores: ran.__setitem__(key, sorted(cores)))\n"
+          "  print(json.dumps([ran[i] for i in range(count)]))")
+  result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                          text=True, timeout=300)
+  assert result.returncode == 0, result.stderr
+  three, one = map(json.loads, result.stdout.splitlines())
+  ours = sorted(os.sched_getaffinity(0))
+  assert one == [ours]
+  if len(ours) >= 2:
+    halves = [ours[:len(ours) // 2], ours[len(ours) // 2:]]
+    assert all(cores in halves for cores in three) and len(set(map(tuple, three))) == 2, three
+
+
 # The image tables (configs/tables.py, kind "images"): one cell each, a few iterations, with a
 # classifier trained for 10 iterations (its accuracy is what it is; the table reports it).
 def run_image_table(table: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
