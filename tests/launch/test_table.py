@@ -120,7 +120,6 @@ def test_core_groups_split_the_cores_evenly_and_pin_nothing_with_more_jobs_than_
                                        [[1, 3]], None, [[4, 5], [6, 7]]]
 
 
-
 def test_jobs_give_a_lone_cell_every_core():
   """--jobs=2 with one cell (a table's classifier) runs it on all the cores, not on one half
   while the other idles (test_a_small_table_... checks two cells on the two halves). The cell
